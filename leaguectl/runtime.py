@@ -1,0 +1,140 @@
+"""The outside world a pass talks to: clock, sleeper, HTTP transport, streams, environment.
+
+Commands never read the real clock or sleep directly; they use the
+:class:`Runtime` handed to them, so tests swap in a fake clock and a sleeper
+that only advances it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class Clock(Protocol):
+    """Wall-clock and monotonic time."""
+
+    def now(self) -> datetime:
+        """Return the current time as an aware UTC datetime."""
+        ...
+
+    def monotonic(self) -> float:
+        """Return seconds on a clock that never goes backwards."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class ShiftedClock:
+    """Real time moved so that the pass starts at ``start`` (``--now``).
+
+    Time keeps flowing during the pass so that rate-limit waits and durations
+    stay meaningful, but the wall clock reads as if the pass began at ``start``.
+    """
+
+    def __init__(self, start: datetime, base: Clock | None = None) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._base = base or SystemClock()
+        self._start = start.astimezone(UTC)
+        self._mono0 = self._base.monotonic()
+
+    def now(self) -> datetime:
+        from datetime import timedelta
+
+        return self._start + timedelta(seconds=self._base.monotonic() - self._mono0)
+
+    def monotonic(self) -> float:
+        return self._base.monotonic()
+
+
+class FakeClock:
+    """A clock that moves only when told to; ``sleep`` advances it. For tests."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        self._now = start.astimezone(UTC)
+        self._mono = 1000.0
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        return self._now
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self._now += timedelta(seconds=seconds)
+        self._mono += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(max(0.0, seconds))
+
+
+@dataclass
+class HttpStats:
+    """Counters reported in every pass report (SPEC §3.4 ``stats``)."""
+
+    http_requests: int = 0
+    rate_limited: int = 0
+    mutating_requests: int = 0
+
+
+def _real_sleep(seconds: float) -> None:
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+@dataclass
+class Runtime:
+    """Everything a pass needs from the outside world, injected."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    sleep: Callable[[float], None] = _real_sleep
+    transport: httpx.BaseTransport | None = None
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    stats: HttpStats = field(default_factory=HttpStats)
+
+    def http_client(
+        self,
+        *,
+        base_url: str,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> httpx.Client:
+        """An ``httpx.Client`` on this runtime's transport (a mock in tests)."""
+        import httpx
+
+        return httpx.Client(
+            base_url=base_url,
+            headers=dict(headers or {}),
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            transport=self.transport,
+            follow_redirects=False,
+        )
+
+    def stdout_is_terminal(self) -> bool:
+        isatty = getattr(self.stdout, "isatty", None)
+        return bool(isatty and isatty())

@@ -116,6 +116,18 @@ class Runtime:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     stats: HttpStats = field(default_factory=HttpStats)
+    terminate_requested: bool = False
+
+    def checkpoint(self) -> None:
+        """Raise :class:`~leaguectl.errors.Terminated` once SIGTERM has arrived.
+
+        Called between items and before each HTTP request, so a pass stops at a
+        safe point: the current request finishes, no new one starts.
+        """
+        if self.terminate_requested:
+            from leaguectl.errors import Terminated
+
+            raise Terminated("stopped by SIGTERM; the next run resumes where this one stopped")
 
     def http_client(
         self,

@@ -1,0 +1,154 @@
+"""Running one pass: settings, runtime, clients, report, exit code, ops hooks.
+
+Every scheduled command is ``run_pass(ctx, name, body)``: the body reads,
+plans and applies through :class:`PassContext`; this module turns whatever
+happens into a report and an exit status (SPEC §3.3), in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from leaguectl.errors import ExitCode, LeaguectlError
+from leaguectl.redact import scrub
+from leaguectl.report import Report
+from leaguectl.runtime import Runtime
+
+if TYPE_CHECKING:
+    from leaguectl.discord_rest import DiscordClient
+    from leaguectl.league_api import LeagueClient
+    from leaguectl.settings import Settings
+
+log = logging.getLogger("leaguectl")
+
+
+@dataclass
+class CliState:
+    """Global options of SPEC §3.1, parsed once by the root callback."""
+
+    runtime: Runtime
+    config_path: Path | None = None
+    dry_run: bool = False
+    json_output: bool = False
+    verbosity: int = 0
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    def load_settings(self) -> Settings:
+        from leaguectl.settings import load_settings
+
+        return load_settings(self.runtime.environ, config_path=self.config_path, overrides=self.overrides)
+
+
+@dataclass
+class PassContext:
+    """What a command's body works with. Clients are built on first use."""
+
+    settings: Settings
+    runtime: Runtime
+    report: Report
+    dry_run: bool = False
+
+    @property
+    def now(self) -> datetime:
+        return self.runtime.clock.now()
+
+    def checkpoint(self) -> None:
+        """Stop here if SIGTERM arrived (between items)."""
+        self.runtime.checkpoint()
+
+    @cached_property
+    def discord(self) -> DiscordClient:
+        from leaguectl.discord_rest import DiscordClient
+
+        return DiscordClient(
+            base_url=self.settings.discord_api_url,
+            token=self.settings.secret("discord_bot_token"),
+            runtime=self.runtime,
+            max_wait=self.settings.discord_max_wait_seconds,
+        )
+
+    @cached_property
+    def league(self) -> LeagueClient:
+        from leaguectl.league_api import LeagueClient
+
+        return LeagueClient(
+            base_url=self.settings.require("league_api_url"),
+            token=self.settings.secret("league_api_token"),
+            runtime=self.runtime,
+        )
+
+    @cached_property
+    def guild_id(self) -> str:
+        return str(self.settings.require("guild_id"))
+
+    def close(self) -> None:
+        for name in ("discord", "league"):
+            client = self.__dict__.get(name)
+            if client is not None:
+                client.close()
+
+
+PassBody = Callable[[PassContext], None]
+
+
+def cli_state(ctx: typer.Context) -> CliState:
+    """The root callback's state, from any (sub)command's context."""
+    state = ctx.find_root().obj
+    if not isinstance(state, CliState):
+        raise RuntimeError("leaguectl's root callback did not run")
+    return state
+
+
+def execute_pass(state: CliState, command: str, body: PassBody, *, lock: str | None = None) -> Report:
+    """Run ``body`` as one pass of ``command`` and return its finished report."""
+    runtime = state.runtime
+    report = Report(command=command, now=runtime.clock.now(), dry_run=state.dry_run)
+    context: PassContext | None = None
+    hooks: Any = None
+    try:
+        settings = state.load_settings()
+        context = PassContext(settings=settings, runtime=runtime, report=report, dry_run=state.dry_run)
+        from leaguectl.ops.hooks import PassHooks
+
+        hooks = PassHooks(context, command, lock=lock)
+        if hooks.begin():
+            body(context)
+    except LeaguectlError as exc:
+        log.debug("pass ended by %s", type(exc).__name__, exc_info=True)
+        report.fail(scrub(str(exc)), exc.exit_code)
+    except Exception as exc:  # a bug: report it, exit 70
+        log.error("internal error: %s", scrub(f"{type(exc).__name__}: {exc}"), exc_info=True)
+        report.fail(scrub(f"internal error ({type(exc).__name__}): {exc}"), ExitCode.SOFTWARE)
+    finally:
+        if context is not None:
+            context.close()
+    if hooks is not None:
+        hooks.end()
+    return report
+
+
+def render_report(state: CliState, report: Report) -> None:
+    """Print the report: one JSON object with --json, else a short summary (none with -q on success)."""
+    runtime = state.runtime
+    stats = {"http_requests": runtime.stats.http_requests, "rate_limited": runtime.stats.rate_limited}
+    if state.json_output:
+        runtime.stdout.write(report.to_json(stats) + "\n")
+    elif state.verbosity >= 0 or not report.ok:
+        report.write_text(runtime.stdout)
+    runtime.stdout.flush()
+
+
+def run_pass(ctx: typer.Context, command: str, body: PassBody, *, lock: str | None = None) -> None:
+    """Entry point for a command function: run, render, and exit with the report's code."""
+    state = cli_state(ctx)
+    report = execute_pass(state, command, body, lock=lock)
+    render_report(state, report)
+    raise typer.Exit(int(report.final_exit_code))

@@ -35,9 +35,10 @@ app = typer.Typer(
 )
 
 
-def _version_callback(value: bool) -> None:
+def _version_callback(ctx: typer.Context, value: bool) -> None:
     if value:
-        typer.echo(f"leaguectl {__version__}")
+        stream = ctx.obj.stdout if isinstance(ctx.obj, Runtime) else sys.stdout
+        stream.write(f"leaguectl {__version__}\n")
         raise typer.Exit(0)
 
 

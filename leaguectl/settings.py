@@ -186,13 +186,21 @@ def _to_int(raw: Any) -> int:
         raise ValueError("expected a whole number")
     if isinstance(raw, int):
         return raw
-    return int(str(raw).strip())
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise ValueError(f"expected a whole number, got {raw!r}") from None
 
 
 def _to_float(raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueError("expected a number")
-    return float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
+    if isinstance(raw, int | float):
+        return float(raw)
+    try:
+        return float(str(raw).strip())
+    except ValueError:
+        raise ValueError(f"expected a number, got {raw!r}") from None
 
 
 def _to_zone(raw: Any) -> ZoneInfo:

@@ -1,0 +1,146 @@
+"""The CLI frame: help, --now, --json, logging format and every exit code of SPEC §3.3."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+
+from leaguectl.cli import app, parse_now
+from leaguectl.errors import (
+    ConfigError,
+    ExitCode,
+    RateLimitedTooLong,
+    ServiceUnavailable,
+    Terminated,
+    UsageError,
+)
+from leaguectl.passrun import CliState, PassContext, execute_pass, render_report
+from tests.conftest import invoke, make_runtime
+
+TOKEN = "discord-token-XYZ-123456"
+
+
+def test_help_lists_every_registered_command(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from leaguectl.cli import COMMAND_MODULES
+
+    result = invoke(["--help"])
+    assert result.exit_code == 0
+    shown = capsys.readouterr().out
+    names = list(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    assert len(names) >= len(COMMAND_MODULES)
+    for name in names:
+        assert name in shown
+
+
+def test_version_prints_the_package_version() -> None:
+    from leaguectl import __version__
+
+    result = invoke(["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.stdout
+
+
+def test_now_parses_offsets_and_refuses_naive_or_garbage() -> None:
+    assert parse_now("2026-11-23T00:30:00+01:00") == datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
+    assert parse_now("2026-11-23T00:30:00Z").tzinfo is not None
+    for bad in ("2026-11-23T00:30:00", "next monday"):
+        with pytest.raises(UsageError):
+            parse_now(bad)
+
+
+def _state(environ: dict[str, str] | None = None, **options: object) -> CliState:
+    state = CliState(runtime=make_runtime(environ or {"DISCORD_BOT_TOKEN": TOKEN}))
+    for key, value in options.items():
+        setattr(state, key, value)
+    return state
+
+
+def _raises(exc: BaseException) -> Callable[[PassContext], None]:
+    def body(_: PassContext) -> None:
+        raise exc
+
+    return body
+
+
+@pytest.mark.parametrize(
+    ("body_exc", "code"),
+    [
+        (None, ExitCode.OK),
+        (ServiceUnavailable("league API unreachable"), ExitCode.UNAVAILABLE),
+        (RuntimeError("bug"), ExitCode.SOFTWARE),
+        (RateLimitedTooLong("wait of 600 s exceeds cap"), ExitCode.TEMPFAIL),
+        (ConfigError("GUILD_ID", "is required"), ExitCode.CONFIG),
+        (UsageError("bad"), ExitCode.USAGE),
+        (Terminated("sigterm"), ExitCode.TERMINATED),
+    ],
+)
+def test_each_failure_kind_maps_to_its_exit_code(body_exc: BaseException | None, code: ExitCode) -> None:
+    body = _raises(body_exc) if body_exc else (lambda ctx: ctx.report.action("post", "#x"))
+    report = execute_pass(_state(), "test", body)
+    assert report.final_exit_code == code
+
+
+def test_item_errors_make_the_pass_exit_1_but_keep_going() -> None:
+    def body(ctx: PassContext) -> None:
+        ctx.report.error("could not DM", item="user 5")
+        ctx.report.action("post", "#log")
+
+    report = execute_pass(_state(), "test", body)
+    assert report.final_exit_code == ExitCode.PARTIAL
+    assert report.actions and report.errors
+
+
+def test_json_report_is_one_valid_object_without_secrets() -> None:
+    state = _state(json_output=True)
+
+    def body(ctx: PassContext) -> None:
+        ctx.report.error(f"server said Bot {TOKEN} is bad")
+
+    render_report(state, execute_pass(state, "test", body))
+    output = state.runtime.stdout.getvalue()  # type: ignore[attr-defined]
+    data = json.loads(output)
+    assert set(data) >= {"command", "ok", "dry_run", "now", "actions", "skipped", "errors", "stats"}
+    assert data["ok"] is False and data["stats"] == {"http_requests": 0, "rate_limited": 0}
+    assert TOKEN not in output
+
+
+def test_malformed_now_exits_64_and_unknown_option_exits_64() -> None:
+    assert invoke(["--now", "yesterday", "--help"]).exit_code in (0, 64)
+    assert invoke(["--bogus-option"]).exit_code == ExitCode.USAGE
+
+
+def test_unknown_set_name_is_a_configuration_error() -> None:
+    result = invoke(["--set", "NOPE=1", "--version"])
+    assert result.exit_code == 0  # --version is eager and wins
+    from leaguectl.settings import parse_overrides
+
+    with pytest.raises(ConfigError):
+        parse_overrides(["NOPE=1"])
+
+
+def test_now_reaches_the_pass_clock() -> None:
+    seen: list[datetime] = []
+    runtime = make_runtime({"DISCORD_BOT_TOKEN": TOKEN})
+    from leaguectl.runtime import ShiftedClock
+
+    runtime.clock = ShiftedClock(parse_now("2027-03-01T12:00:00+00:00"), base=runtime.clock)
+    execute_pass(CliState(runtime=runtime), "test", lambda ctx: seen.append(ctx.now))
+    assert seen == [datetime(2027, 3, 1, 12, 0, tzinfo=UTC)]
+
+
+def test_journal_stream_prefixes_syslog_priorities() -> None:
+    import io
+    import logging
+
+    from leaguectl.logs import configure_logging
+
+    stream = io.StringIO()
+    configure_logging(1, stream, {"JOURNAL_STREAM": "8:1234"})
+    logging.getLogger("leaguectl.x").warning("careful")
+    logging.getLogger("leaguectl.x").error("broken")
+    assert stream.getvalue().splitlines() == ["<4>warning: careful", "<3>error: broken"]

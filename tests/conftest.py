@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,3 +49,73 @@ def invoke(args: list[str], environ: dict[str, str] | None = None, runtime: Runt
 def _fresh_secret_registry() -> Iterator[None]:
     yield
     forget_secrets()
+
+
+# --- end-to-end against the sandbox -------------------------------------------------------------
+
+
+@dataclass
+class SandboxCli:
+    """Runs leaguectl commands against one started sandbox, with the sandbox's clock.
+
+    The runtime's sleeper advances the sandbox clock, so rate-limit waits cost no real time.
+    ``extra_env`` entries override the sandbox's environment for every run.
+    """
+
+    sandbox: Any
+    workdir: Path
+    extra_env: dict[str, str]
+
+    def env(self) -> dict[str, str]:
+        environ: dict[str, str] = dict(self.sandbox.env(self.workdir))
+        environ.update(self.extra_env)
+        return environ
+
+    def runtime(self) -> Runtime:
+        clock = self.sandbox.clock
+        return Runtime(
+            clock=clock,
+            sleep=clock.advance,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+            environ=self.env(),
+        )
+
+    def run(self, *args: str, at: datetime | None = None) -> CliResult:
+        """Run ``leaguectl [--now at] args`` in-process; ``at`` also sets the sandbox clock."""
+        if at is not None:
+            self.sandbox.clock.set(at)
+        argv = list(args)
+        if at is not None:
+            argv = ["--now", at.isoformat(), *argv]
+        return invoke(argv, runtime=self.runtime())
+
+    def run_json(self, *args: str, at: datetime | None = None) -> tuple[CliResult, dict[str, Any]]:
+        """Like :meth:`run` with ``--json``; also returns the parsed report."""
+        result = self.run("--json", *args, at=at)
+        return result, json.loads(result.stdout)
+
+
+def start_sandbox(scenario: dict[str, Any] | None, start: datetime, *, rate_limits: bool = True) -> Any:
+    from leaguectl.sandbox import Sandbox, SandboxClock
+
+    return Sandbox(scenario, clock=SandboxClock(start), rate_limits=rate_limits).start()
+
+
+@pytest.fixture
+def sandbox_cli_factory(tmp_path: Path) -> Iterator[Callable[..., SandboxCli]]:
+    """``factory(scenario, start)`` → a :class:`SandboxCli` on a freshly started sandbox."""
+    started: list[Any] = []
+
+    def factory(
+        scenario: dict[str, Any] | None, start: datetime, *, rate_limits: bool = True, **extra_env: str
+    ) -> SandboxCli:
+        sandbox = start_sandbox(scenario, start, rate_limits=rate_limits)
+        started.append(sandbox)
+        workdir = tmp_path / f"sandbox{len(started)}"
+        workdir.mkdir()
+        return SandboxCli(sandbox=sandbox, workdir=workdir, extra_env=dict(extra_env))
+
+    yield factory
+    for sandbox in started:
+        sandbox.stop()

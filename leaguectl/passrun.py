@@ -107,8 +107,14 @@ def cli_state(ctx: typer.Context) -> CliState:
     return state
 
 
-def execute_pass(state: CliState, command: str, body: PassBody, *, lock: str | None = None) -> Report:
-    """Run ``body`` as one pass of ``command`` and return its finished report."""
+def execute_pass(
+    state: CliState, command: str, body: PassBody, *, lock: str | None = None, ops: bool = True
+) -> Report:
+    """Run ``body`` as one pass of ``command`` and return its finished report.
+
+    ``ops=False`` (read-only helpers such as ``doctor``) skips the lock, metrics,
+    pings and alerts.
+    """
     runtime = state.runtime
     report = Report(command=command, now=runtime.clock.now(), dry_run=state.dry_run)
     context: PassContext | None = None
@@ -116,10 +122,11 @@ def execute_pass(state: CliState, command: str, body: PassBody, *, lock: str | N
     try:
         settings = state.load_settings()
         context = PassContext(settings=settings, runtime=runtime, report=report, dry_run=state.dry_run)
-        from leaguectl.ops.hooks import PassHooks
+        if ops:
+            from leaguectl.ops.hooks import PassHooks
 
-        hooks = PassHooks(context, command, lock=lock)
-        if hooks.begin():
+            hooks = PassHooks(context, command, lock=lock)
+        if hooks is None or hooks.begin():
             body(context)
     except LeaguectlError as exc:
         log.debug("pass ended by %s", type(exc).__name__, exc_info=True)
@@ -146,9 +153,9 @@ def render_report(state: CliState, report: Report) -> None:
     runtime.stdout.flush()
 
 
-def run_pass(ctx: typer.Context, command: str, body: PassBody, *, lock: str | None = None) -> None:
+def run_pass(ctx: typer.Context, command: str, body: PassBody, *, lock: str | None = None, ops: bool = True) -> None:
     """Entry point for a command function: run, render, and exit with the report's code."""
     state = cli_state(ctx)
-    report = execute_pass(state, command, body, lock=lock)
+    report = execute_pass(state, command, body, lock=lock, ops=ops)
     render_report(state, report)
     raise typer.Exit(int(report.final_exit_code))

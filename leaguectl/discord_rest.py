@@ -30,6 +30,7 @@ import httpx
 
 import leaguectl
 from leaguectl.errors import PermissionProblem, RateLimitedTooLong, ServiceUnavailable
+from leaguectl.redact import register_secret
 from leaguectl.runtime import Runtime
 
 logger = logging.getLogger("leaguectl.discord")
@@ -340,8 +341,14 @@ class _BucketState:
     reset_at: float = 0.0  # on the runtime's monotonic clock
 
 
-class _RateLimiter:
-    """Per-bucket, global and proactive-rate waits for a strictly sequential client."""
+class RateLimiter:
+    """Per-bucket, global and proactive-rate waits for a strictly sequential client.
+
+    Every wait goes through the runtime's sleeper and is computed from the
+    runtime's monotonic clock, never from Discord's absolute ``X-RateLimit-Reset``
+    (cron hosts drift). A wait longer than ``max_wait`` raises
+    :class:`~leaguectl.errors.RateLimitedTooLong` before sleeping.
+    """
 
     def __init__(self, runtime: Runtime, max_wait: float) -> None:
         self._clock = runtime.clock
@@ -496,10 +503,11 @@ class DiscordClient:
         if token.startswith("Bot "):
             token = token[len("Bot ") :].strip()
         self._token = token
+        register_secret(token)
         self._base_url = base_url
         self._runtime = runtime
         self._max_retries = max_retries
-        self._limiter = _RateLimiter(runtime, max_wait)
+        self._limiter = RateLimiter(runtime, max_wait)
         self._created_at = runtime.clock.now().isoformat()
         self._channels_by_guild: dict[str, list[JsonObject]] = {}
         self._dm_channels: dict[str, str] = {}

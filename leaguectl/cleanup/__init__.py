@@ -1,0 +1,9 @@
+"""``cleanup-commands``: warn owners of stale custom commands, delete expired ones, tell the admins.
+
+* :mod:`.planner`: pure decisions over commands, warning records and ``now``.
+* :mod:`.records`: the machine-readable marker in the bot's messages and its recovery.
+* :mod:`.messages`: the warning DM, deletion DM and admin summary embeds.
+* :mod:`.apply`: one pass: read, plan, apply, report.
+
+See ``docs/cleanup.md`` for the rules, the day arithmetic and the crash-safety design.
+"""

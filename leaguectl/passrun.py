@@ -135,10 +135,10 @@ def execute_pass(
         log.error("internal error: %s", scrub(f"{type(exc).__name__}: {exc}"), exc_info=True)
         report.fail(scrub(f"internal error ({type(exc).__name__}): {exc}"), ExitCode.SOFTWARE)
     finally:
+        if hooks is not None:
+            hooks.end()
         if context is not None:
             context.close()
-    if hooks is not None:
-        hooks.end()
     return report
 
 

@@ -1,0 +1,57 @@
+"""Registers ``leaguectl status`` and the hidden ``leaguectl alert`` used by systemd's OnFailure=."""
+
+from __future__ import annotations
+
+import typer
+
+from leaguectl.passrun import PassContext, run_pass
+
+
+def _iso(value: object) -> str | None:
+    return None if value is None else value.isoformat()  # type: ignore[attr-defined]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("status")
+    def status(ctx: typer.Context) -> None:
+        """Show each scheduled command's last run (from METRICS_FILE) and next run (systemd or computed)."""
+
+        def body(pc: PassContext) -> None:
+            from leaguectl.ops.status import collect
+
+            rows = collect(pc.settings.metrics_file, pc.now, pc.settings.league_timezone)
+            table = []
+            for row in rows:
+                table.append(
+                    {
+                        "command": row.command,
+                        "last_start": _iso(row.last_start) or "never (or no METRICS_FILE)",
+                        "last_exit_code": row.last_exit_code,
+                        "last_success": _iso(row.last_success),
+                        "duration_s": row.last_duration,
+                        "consecutive_failures": row.consecutive_failures,
+                        "next_run": _iso(row.next_run),
+                        "next_run_local": _iso(row.next_run.astimezone(pc.settings.league_timezone)),
+                        "next_run_source": row.next_run_source,
+                    }
+                )
+            pc.report.details["commands"] = table
+            failing = [row.command for row in rows if row.consecutive_failures]
+            pc.report.summary = f"failing: {', '.join(failing)}" if failing else "no command is failing"
+
+        run_pass(ctx, "status", body, ops=False)
+
+    @app.command("alert", hidden=True)
+    def alert(
+        ctx: typer.Context,
+        unit: str = typer.Option(..., "--unit", help="The systemd unit that failed (OnFailure= passes %i)."),
+    ) -> None:
+        """Alert that a systemd unit failed in a way the pass could not report (timeout, kill, crash)."""
+
+        def body(pc: PassContext) -> None:
+            from leaguectl.ops.alerts import send_unit_alert
+
+            outcome = send_unit_alert(pc, unit)
+            pc.report.action("alert", unit, outcome=outcome)
+
+        run_pass(ctx, "alert", body, ops=False)

@@ -1,0 +1,127 @@
+"""Failure alerts to ALERT_CHANNEL (or the application owner's DMs), deduplicated, with recovery notes.
+
+Dedup state lives where the alerts do: the bot's own recent messages in the
+alert channel carry a marker line ``leaguectl-alert <command> <fingerprint>``
+(or ``leaguectl-recovered <command>``). A failure whose fingerprint matches the
+newest marker of that command within ALERT_COOLDOWN_MINUTES is not repeated;
+the first success after an alert posts one "recovered" message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from leaguectl.redact import scrub
+
+if TYPE_CHECKING:
+    from leaguectl.discord_rest import DiscordClient
+    from leaguectl.passrun import PassContext
+    from leaguectl.report import Report
+
+log = logging.getLogger("leaguectl.ops")
+
+ALERT_MARK = "leaguectl-alert"
+RECOVERED_MARK = "leaguectl-recovered"
+SCAN_LIMIT = 50
+_MARKER = re.compile(rf"`({ALERT_MARK}|{RECOVERED_MARK}) (\S+)(?: (\w+))?`")
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The newest alert-state marker of one command in the alert channel."""
+
+    kind: str
+    fingerprint: str | None
+    posted_at: datetime
+
+
+def fingerprint(command: str, exit_code: int, message: str) -> str:
+    """Same command, exit code and first error (digits ignored) → same fingerprint."""
+    normalized = re.sub(r"\d+", "#", message)[:200]
+    return hashlib.sha256(f"{command}|{exit_code}|{normalized}".encode()).hexdigest()[:12]
+
+
+def alert_channel_id(ctx: PassContext) -> str:
+    """ALERT_CHANNEL (name or id) when set, else a DM channel with the application owner."""
+    discord = ctx.discord
+    if ctx.settings.alert_channel:
+        channel = discord.resolve_channel(ctx.guild_id, ctx.settings.alert_channel)
+        if channel is None:
+            raise LookupError(f"ALERT_CHANNEL {ctx.settings.alert_channel!r} does not exist")
+        return str(channel["id"])
+    return discord.open_dm(discord.application_owner_id())
+
+
+def newest_marker(discord: DiscordClient, channel_id: str, bot_id: str, command: str) -> Marker | None:
+    """The newest alert or recovery marker the bot posted for ``command``."""
+    from leaguectl.discord_rest import snowflake_time
+
+    for message in discord.iter_messages(channel_id, limit=SCAN_LIMIT):
+        if str(message.get("author", {}).get("id")) != bot_id:
+            continue
+        for match in _MARKER.finditer(str(message.get("content") or "")):
+            if match[2] == command:
+                return Marker(kind=match[1], fingerprint=match[3], posted_at=snowflake_time(str(message["id"])))
+    return None
+
+
+def failure_text(command: str, report: Report, fp: str) -> str:
+    code = int(report.final_exit_code)
+    lines = [f"⚠️ **leaguectl {command} failed** (exit {code})"]
+    for entry in report.errors[:5]:
+        item = f"[{entry['item']}] " if entry.get("item") else ""
+        lines.append(f"- {item}{entry['message']}"[:300])
+    if len(report.errors) > 5:
+        lines.append(f"- and {len(report.errors) - 5} more")
+    lines.append(f"`{ALERT_MARK} {command} {fp}`")
+    return scrub("\n".join(lines))[:1900]
+
+
+def recovery_text(command: str) -> str:
+    return f"✅ **leaguectl {command} recovered**: the last pass succeeded.\n`{RECOVERED_MARK} {command}`"
+
+
+def send_failure_alert(ctx: PassContext, command: str, report: Report) -> str:
+    """Post a failure alert unless the same one was posted within the cooldown. Returns what happened."""
+    first = report.errors[0]["message"] if report.errors else f"exit {int(report.final_exit_code)}"
+    fp = fingerprint(command, int(report.final_exit_code), first)
+    channel_id = alert_channel_id(ctx)
+    bot_id = str(ctx.discord.current_user()["id"])
+    marker = newest_marker(ctx.discord, channel_id, bot_id, command)
+    cooldown = timedelta(minutes=ctx.settings.alert_cooldown_minutes)
+    if marker and marker.kind == ALERT_MARK and marker.fingerprint == fp and ctx.now - marker.posted_at < cooldown:
+        return "suppressed (same failure already alerted)"
+    ctx.discord.create_message(channel_id, content=failure_text(command, report, fp))
+    return "sent"
+
+
+def send_recovery_if_alerted(ctx: PassContext, command: str) -> str:
+    """After a success: post one "recovered" note if the newest marker is a failure alert."""
+    channel_id = alert_channel_id(ctx)
+    bot_id = str(ctx.discord.current_user()["id"])
+    marker = newest_marker(ctx.discord, channel_id, bot_id, command)
+    if marker is None or marker.kind != ALERT_MARK:
+        return "nothing to recover"
+    ctx.discord.create_message(channel_id, content=recovery_text(command))
+    return "sent"
+
+
+def send_unit_alert(ctx: PassContext, unit: str) -> str:
+    """systemd OnFailure= backstop: alert unless the pass already reported its own exit code."""
+    environ = ctx.runtime.environ
+    result = environ.get("MONITOR_SERVICE_RESULT", "")
+    if result == "exit-code":
+        return "quiet: the pass reported its own failure"
+    from leaguectl.report import Report
+
+    command = unit.removeprefix("leaguectl-").removesuffix(".service")
+    report = Report(command=command, now=ctx.now)
+    detail = f"systemd unit {unit} failed: result {result or 'unknown'}, exit status "
+    report.error(detail + (environ.get("MONITOR_EXIT_STATUS") or "unknown"))
+    report.exit_code = None
+    return send_failure_alert(ctx, command, report)

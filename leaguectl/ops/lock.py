@@ -1,0 +1,61 @@
+"""Non-overlap locks: one ``flock`` per command (freeze-begin and thaw share one).
+
+The kernel releases a ``flock`` when the process dies, so a crashed pass never
+leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def lock_directory(configured: Path | None, environ: Mapping[str, str]) -> Path:
+    """LOCK_DIR, else $RUNTIME_DIRECTORY, else $XDG_RUNTIME_DIR/leaguectl, else the temp dir."""
+    if configured is not None:
+        return configured
+    if environ.get("RUNTIME_DIRECTORY"):
+        # systemd may pass several directories separated by ':'; the first is ours.
+        return Path(environ["RUNTIME_DIRECTORY"].split(":")[0])
+    if environ.get("XDG_RUNTIME_DIR"):
+        return Path(environ["XDG_RUNTIME_DIR"]) / "leaguectl"
+    return Path(tempfile.gettempdir()) / f"leaguectl-{os.getuid()}"
+
+
+class PassLock:
+    """An exclusive, non-blocking lock file named after a lock group."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.path = directory / f"{name}.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock; False (immediately) when another process holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def holder_pid(self) -> int | None:
+        """The pid written by the current holder, if readable."""
+        try:
+            text = self.path.read_text().strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -109,7 +110,7 @@ def test_metrics_after_success_and_failure_keep_other_commands(tmp_path: Path) -
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    hits: list[tuple[str, str]] = []
+    hits: ClassVar[list[tuple[str, str]]] = []
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -123,7 +124,7 @@ class _Recorder(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def ping_server() -> Iterator[tuple[str, list[tuple[str, str]]]]:
-    hits: list[tuple[str, str]] = []
+    hits: ClassVar[list[tuple[str, str]]] = []
     handler = type("Handler", (_Recorder,), {"hits": hits})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -168,7 +169,9 @@ def test_dead_ping_server_does_not_fail_the_pass(tmp_path: Path) -> None:
     assert report.final_exit_code == ExitCode.OK
 
 
-def test_dry_run_and_manual_commands_do_not_ping(tmp_path: Path, ping_server: tuple[str, list[tuple[str, str]]]) -> None:
+def test_dry_run_and_manual_commands_do_not_ping(
+    tmp_path: Path, ping_server: tuple[str, list[tuple[str, str]]]
+) -> None:
     url, hits = ping_server
     state = _state(tmp_path, HEALTHCHECK_URL=url)
     state.dry_run = True

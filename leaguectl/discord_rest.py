@@ -317,6 +317,7 @@ _CURRENT_USER = Route("GET", "/users/@me")
 _CURRENT_APPLICATION = Route("GET", "/oauth2/applications/@me")
 _GUILD_CHANNELS = Route("GET", "/guilds/{guild_id}/channels")
 _GUILD_MEMBER = Route("GET", "/guilds/{guild_id}/members/{user_id}")
+_GUILD_ROLES = Route("GET", "/guilds/{guild_id}/roles")
 _CHANNEL = Route("GET", "/channels/{channel_id}")
 _MESSAGES = Route("GET", "/channels/{channel_id}/messages")
 _MESSAGE = Route("GET", "/channels/{channel_id}/messages/{message_id}")
@@ -581,6 +582,14 @@ class DiscordClient:
         named = [channel for channel in wanted if channel.get("name") == value]
         named.sort(key=lambda channel: (int(channel.get("position") or 0), int(channel.get("id") or 0)))
         return named[0] if named else None
+
+    def guild_roles(self, guild_id: str) -> list[JsonObject]:
+        """The guild's roles with their permission bits (for permission checks in ``doctor``)."""
+        route = _GUILD_ROLES.compile(guild_id=guild_id)
+        data = self._request(route)
+        if not isinstance(data, list):
+            raise self._unexpected(route, "expected a list of roles")
+        return [role for role in data if isinstance(role, dict)]
 
     def get_channel(self, channel_id: str) -> JsonObject | None:
         """A channel object, or None when Discord does not know it (10003)."""
@@ -907,6 +916,7 @@ class DiscordClient:
         return {"X-Audit-Log-Reason": quote(reason, safe=" /")}
 
     def _count_request(self, route: CompiledRoute) -> None:
+        self._runtime.checkpoint()  # after SIGTERM no new request starts
         stats = self._runtime.stats
         stats.http_requests += 1
         if route.route.method != "GET":

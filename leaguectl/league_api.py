@@ -494,6 +494,7 @@ class LeagueClient:
             raise self._status_error(method, path, response, attempt + 1)
 
     def _count(self, method: str) -> None:
+        self._runtime.checkpoint()  # after SIGTERM no new request starts
         self._runtime.stats.http_requests += 1
         if method != "GET":
             self._runtime.stats.mutating_requests += 1

@@ -107,6 +107,22 @@ def cli_state(ctx: typer.Context) -> CliState:
     return state
 
 
+# Discord error codes that mean "fix the configuration or the bot's permissions" (exit 78).
+CONFIG_DISCORD_CODES = frozenset({10003, 10004, 50001, 50013, 40333})
+
+
+def _discord_error_type() -> type[Exception]:
+    """DiscordError, imported lazily (it pulls in httpx) only when an exception needs matching."""
+    from leaguectl.discord_rest import DiscordError
+
+    return DiscordError
+
+
+def _discord_exit_code(exc: Exception) -> ExitCode:
+    code = getattr(exc, "code", 0)
+    return ExitCode.CONFIG if code in CONFIG_DISCORD_CODES else ExitCode.SOFTWARE
+
+
 def execute_pass(
     state: CliState, command: str, body: PassBody, *, lock: str | None = None, ops: bool = True
 ) -> Report:
@@ -131,6 +147,8 @@ def execute_pass(
     except LeaguectlError as exc:
         log.debug("pass ended by %s", type(exc).__name__, exc_info=True)
         report.fail(scrub(str(exc)), exc.exit_code)
+    except _discord_error_type() as exc:
+        report.fail(scrub(f"Discord refused a request: {exc}"), _discord_exit_code(exc))
     except Exception as exc:  # a bug: report it, exit 70
         log.error("internal error: %s", scrub(f"{type(exc).__name__}: {exc}"), exc_info=True)
         report.fail(scrub(f"internal error ({type(exc).__name__}): {exc}"), ExitCode.SOFTWARE)

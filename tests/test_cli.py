@@ -144,3 +144,23 @@ def test_journal_stream_prefixes_syslog_priorities() -> None:
     logging.getLogger("leaguectl.x").warning("careful")
     logging.getLogger("leaguectl.x").error("broken")
     assert stream.getvalue().splitlines() == ["<4>warning: careful", "<3>error: broken"]
+
+
+@pytest.mark.parametrize(("status", "code", "exit_code"), [(403, 50013, 78), (404, 10003, 78), (400, 50035, 70)])
+def test_uncaught_discord_errors_map_to_config_or_bug(status: int, code: int, exit_code: int) -> None:
+    from leaguectl.discord_rest import DiscordError
+
+    report = execute_pass(_state(), "test", _raises(DiscordError(status, code, "refused")))
+    assert report.final_exit_code == exit_code
+    assert "refused" in report.errors[0]["message"]
+
+
+def test_sigterm_flag_stops_the_next_http_request() -> None:
+    from leaguectl.discord_rest import DiscordClient
+
+    runtime = make_runtime()
+    runtime.terminate_requested = True
+    client = DiscordClient(base_url="http://127.0.0.1:9/api/v10", token=TOKEN, runtime=runtime)
+    with pytest.raises(Terminated):
+        client.current_user()
+    assert runtime.stats.http_requests == 0

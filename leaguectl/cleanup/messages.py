@@ -20,6 +20,15 @@ from leaguectl.cleanup.records import RecordKind, marker, pack_ids
 
 Embed = dict[str, Any]
 
+
+@dataclass(frozen=True, slots=True)
+class DirectMessage:
+    """One DM to send: its embeds and the commands its marker names."""
+
+    decisions: tuple[CommandDecision, ...]
+    embeds: list[Embed]
+
+
 WARNING_COLOR = 0xFFC107
 DELETION_COLOR = 0xDC3545
 SUMMARY_COLOR = 0x17A2B8
@@ -97,7 +106,7 @@ def warning_line(decision: CommandDecision) -> str:
     )
 
 
-def warning_embeds(decisions: Sequence[CommandDecision], *, now: datetime, zone: tzinfo) -> list[list[Embed]]:
+def warning_messages(decisions: Sequence[CommandDecision], *, now: datetime, zone: tzinfo) -> list[DirectMessage]:
     """The warning DM for one creator: one message, or a few when the ids overflow a footer."""
     messages = []
     for group in _id_groups(decisions, "warned", WARNING_FOOTER):
@@ -124,7 +133,7 @@ def warning_embeds(decisions: Sequence[CommandDecision], *, now: datetime, zone:
             "footer": _footer(WARNING_FOOTER, [marker("warned", (d.command.id for d in group))]),
             "timestamp": now.isoformat(),
         }
-        messages.append([embed])
+        messages.append(DirectMessage(tuple(group), [embed]))
     return messages
 
 
@@ -143,9 +152,9 @@ def deletion_line(decision: CommandDecision) -> str:
     return f"• **{escape(decision.name)}** ({uses}, unused for {plural(decision.idle_days, 'day')})"
 
 
-def deletion_embeds(
+def deletion_messages(
     decisions: Sequence[CommandDecision], *, now: datetime, thresholds: Thresholds
-) -> list[list[Embed]]:
+) -> list[DirectMessage]:
     """The deletion DM for one creator (split like the warning when the ids overflow)."""
     base = deletion_footer(thresholds)
     messages = []
@@ -166,7 +175,7 @@ def deletion_embeds(
             "footer": _footer(base, [marker("deleted", (d.command.id for d in group))]),
             "timestamp": now.isoformat(),
         }
-        messages.append([embed])
+        messages.append(DirectMessage(tuple(group), [embed]))
     return messages
 
 

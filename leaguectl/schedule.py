@@ -71,6 +71,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -641,9 +642,22 @@ def _cron_slot_on(cron: CronExpr, day: date, zone: ZoneInfo, after: datetime) ->
                 if after_wall is None or wall > after_wall:
                     return _instant(wall, zone)
         return None
-    # A DST change today: gap times shift past later wall times, so compare every slot in UTC.
-    slots = (_instant(datetime.combine(day, time(h, m)), zone) for h in cron.hours for m in cron.minutes)
-    return min((slot for slot in slots if slot > after), default=None)
+    # A DST change today: gap times shift past later wall times, so compare slots in UTC, from
+    # a margin before `after` to a margin past the best one found.
+    earliest = after_local.replace(tzinfo=None) - _SHIFT_MARGIN
+    best: datetime | None = None
+    best_wall = earliest
+    for hour in cron.hours:
+        for minute in cron.minutes:
+            wall = datetime.combine(day, time(hour, minute))
+            if wall < earliest:
+                continue
+            if best is not None and wall > best_wall + _SHIFT_MARGIN:
+                return best
+            slot = _instant(wall, zone)
+            if slot > after and (best is None or slot < best):
+                best, best_wall = slot, wall
+    return best
 
 
 def _cron_after(schedule: Schedule, cron: CronExpr, after: datetime) -> datetime:
@@ -723,10 +737,12 @@ def _until_in_zone(compact: str, zone: ZoneInfo) -> str:
     return moment.strftime("%Y%m%dT%H%M%S")
 
 
+@lru_cache(maxsize=64)
 def _build_rrule(spec: RRuleSpec, dtstart: datetime) -> rrulebase:
+    """The dateutil rule, cached with its generated occurrences so walking a series stays linear."""
     from dateutil.rrule import rrulestr  # lazy: dateutil is only needed for RRULE tasks
 
-    return rrulestr(spec.rule, dtstart=dtstart)
+    return rrulestr(spec.rule, dtstart=dtstart, cache=True)
 
 
 def _rrule_after(schedule: Schedule, spec: RRuleSpec, anchor: datetime, after: datetime) -> datetime | None:

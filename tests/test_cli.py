@@ -31,7 +31,8 @@ def test_help_lists_every_registered_command(capsys: pytest.CaptureFixture[str])
     result = invoke(["--help"])
     assert result.exit_code == 0
     shown = capsys.readouterr().out
-    names = list(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    names = [name for name, command in commands.items() if not command.hidden]
     assert len(names) >= len(COMMAND_MODULES)
     for name in names:
         assert name in shown

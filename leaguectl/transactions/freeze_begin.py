@@ -1,0 +1,185 @@
+"""freeze-begin: one pass of the Monday step (SPEC §2.1).
+
+Order of the steps, and why (the decision table is in
+:mod:`leaguectl.transactions.freeze_plan`):
+
+1. Offseason and time-window checks, before any request.
+2. Read ``GET current`` and the bot's freeze announcements in the
+   transaction-log channel minted this league week.
+3. Post the announcement ``Week W Freeze Period Begins`` (only when entering):
+   the write-ahead marker that this league week enters week W.
+4. ``PATCH current/{id}`` (id from this pass's ``GET current``, never 1) with
+   ``week=W, freeze=true`` when current still shows W-1, then re-read and
+   confirm; a mismatch ends the pass with an error.
+5. Execute week W's ``frozen=false, cancelled=false`` transactions in row-id
+   order: a fresh ``GET players/{id}`` per row; on the old team → ``PATCH
+   players/{id}?team_id=``; already on the new team → done; elsewhere → a
+   conflict reported for that row. Every rerun re-checks, so a row that failed
+   is retried and a finished one is a no-op.
+6. Weekly info for 1 ≤ W ≤ WEEKS_PER_SEASON: delete the bot's earlier
+   weekly-info messages, post this week's two unless already there.
+
+A crash between any two requests is completed by the next run; no step is
+repeated because each one checks the external state it would change first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from leaguectl.transactions.common import bot_user_id, find_text_channel, patch_current_confirmed
+from leaguectl.transactions.freeze_plan import (
+    EntryAction,
+    EntryDecision,
+    MoveKind,
+    decide_entry,
+    decide_player_move,
+    gate,
+    plan_weekly_info,
+    select_regular,
+)
+from leaguectl.transactions.markers import bot_messages, read_bot_messages
+from leaguectl.transactions.messages import freeze_announcement
+from leaguectl.transactions.week import LeagueWeek, league_week
+
+if TYPE_CHECKING:
+    from leaguectl.models import Current
+    from leaguectl.passrun import PassContext
+
+__all__ = ["run_freeze_begin"]
+
+#: How many recent weekly-info messages are searched for the bot's earlier posts.
+WEEKLY_INFO_SCAN = 100
+
+
+def run_freeze_begin(pc: PassContext, *, force: bool) -> None:
+    """One freeze-begin pass; see the module docstring for the steps."""
+    settings, report = pc.settings, pc.report
+    now = pc.now
+    week = league_week(now, settings.league_timezone)
+    report.details["league_week"] = {"monday": week.describe(), "start": week.start.isoformat()}
+    early = gate(
+        now=now,
+        league_week=week,
+        window_hours=settings.freeze_window_hours,
+        force=force,
+        offseason=settings.offseason_flag,
+    )
+    if early is not None:
+        report.skip(early.reason)
+        report.summary = early.reason
+        return
+    bot_id = bot_user_id(pc.discord)
+    log_channel = str(find_text_channel(pc, "transaction_log_channel")["id"])
+    current = pc.league.get_current()
+    announced = [
+        message.freeze_week
+        for message in read_bot_messages(pc.discord, log_channel, bot_id, since=week.start)
+        if message.freeze_week is not None
+    ]
+    decision = decide_entry(current, announced)
+    if decision.action is EntryAction.SKIP:
+        report.skip(decision.reason)
+        report.summary = decision.reason
+        return
+    if decision.action is EntryAction.STOP:
+        report.error(decision.reason, item=f"current/{current.id}")
+        report.summary = "refused to begin a freeze"
+        return
+    target = decision.week
+    assert target is not None  # ENTER and RESUME always name the week
+    report.details["decision"] = decision.reason
+    _enter(pc, decision, current, log_channel)
+    pc.checkpoint()
+    moved = _execute_transactions(pc, season=current.season, week=target)
+    pc.checkpoint()
+    _weekly_info(pc, week, target, bot_id)
+    verb = "would enter" if pc.dry_run else "entered"
+    report.summary = f"{verb} week {target}; {moved} player move(s)" + (
+        "" if decision.action is EntryAction.ENTER else " (resumed)"
+    )
+
+
+def _enter(pc: PassContext, decision: EntryDecision, current: Current, log_channel: str) -> None:
+    """Announce (the marker) and increment, as far as the decision says."""
+    target = decision.week
+    assert target is not None
+    if decision.announce:
+        if not pc.dry_run:
+            pc.discord.create_message(log_channel, content=freeze_announcement(target))
+        pc.report.action("announce", f"#{pc.settings.transaction_log_channel}", week=target, text="freeze begins")
+    if decision.patch_current:
+        if not pc.dry_run:
+            patch_current_confirmed(pc.league, current, week=target, freeze=True)
+        pc.report.action("patch-current", f"current/{current.id}", week=target, freeze=True)
+    else:
+        pc.report.skip(f"current/{current.id} already shows week {target}", item=f"current/{current.id}")
+
+
+def _execute_transactions(pc: PassContext, *, season: int, week: int) -> int:
+    """Move each player of week ``week``'s regular transactions; returns how many moves (or would)."""
+    from leaguectl.league_api import LeagueDataError, NotFound
+
+    rows, problems = select_regular(
+        pc.league.transactions(season=season, week_start=week, week_end=week, frozen=False, cancelled=False),
+        season=season,
+        week=week,
+    )
+    for problem in problems:
+        pc.report.warn(f"{problem}; the API returned it for a regular-transaction query, ignored")
+    planned_team: dict[int, int] = {}  # dry run: where earlier rows of this pass would have put a player
+    moved = 0
+    for row in rows:
+        pc.checkpoint()
+        item = f"transaction {row.id} ({row.moveid})"
+        try:
+            team_id = planned_team.get(row.player.id)
+            if team_id is None:
+                team_id = pc.league.get_player(row.player.id).team_id
+            move = decide_player_move(row, team_id)
+            if move.kind is MoveKind.MOVE:
+                if not pc.dry_run:
+                    pc.league.move_player(row.player.id, row.newteam.id)
+                else:
+                    planned_team[row.player.id] = row.newteam.id
+                pc.report.action(
+                    "move-player",
+                    f"players/{row.player.id}",
+                    player=row.player.name,
+                    moveid=row.moveid,
+                    old=row.oldteam.abbrev,
+                    new=row.newteam.abbrev,
+                    team_id=row.newteam.id,
+                )
+                moved += 1
+            elif move.kind is MoveKind.DONE:
+                pc.report.skip(f"{move.describe()}: already on {row.newteam.abbrev}", item=item)
+            else:
+                pc.report.error(f"conflict: {move.describe()}", item=item)
+        except (NotFound, LeagueDataError) as exc:
+            pc.report.error(f"{row.player.name}: {exc}", item=item)
+    return moved
+
+
+def _weekly_info(pc: PassContext, league_wk: LeagueWeek, week: int, bot_id: str) -> None:
+    settings = pc.settings
+    if not 1 <= week <= settings.weeks_per_season:
+        pc.report.skip(f"no weekly info for week {week} (weeks 1..{settings.weeks_per_season} only)")
+        return
+    channel = str(find_text_channel(pc, "weekly_info_channel")["id"])
+    recent = bot_messages(pc.discord.iter_messages(channel, limit=WEEKLY_INFO_SCAN), bot_id)
+    plan = plan_weekly_info(recent, league_week=league_wk, week=week, weeks_per_season=settings.weeks_per_season)
+    target = f"#{settings.weekly_info_channel}"
+    if plan.done:
+        pc.report.skip(f"weekly info for week {week} already posted", item=target)
+        return
+    if plan.delete_ids:
+        if not pc.dry_run:
+            pc.discord.delete_messages(channel, plan.delete_ids, now=pc.now, reason="replaced by this week's info")
+        pc.report.action("delete-weekly-info", target, messages=len(plan.delete_ids))
+    for number, text in enumerate(plan.post, start=1):
+        pc.checkpoint()
+        if not pc.dry_run:
+            pc.discord.create_message(channel, content=text)
+        pc.report.action("post-weekly-info", target, week=week, part=f"{number}/{len(plan.post)}")
+

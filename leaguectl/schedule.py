@@ -71,7 +71,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
-from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -737,19 +736,37 @@ def _until_in_zone(compact: str, zone: ZoneInfo) -> str:
     return moment.strftime("%Y%m%dT%H%M%S")
 
 
-@lru_cache(maxsize=64)
 def _build_rrule(spec: RRuleSpec, dtstart: datetime) -> rrulebase:
-    """The dateutil rule, cached with its generated occurrences so walking a series stays linear."""
     from dateutil.rrule import rrulestr  # lazy: dateutil is only needed for RRULE tasks
 
-    return rrulestr(spec.rule, dtstart=dtstart, cache=True)
+    return rrulestr(spec.rule, dtstart=dtstart)
+
+
+_FIXED_PERIODS = {"SECONDLY": timedelta(seconds=1), "MINUTELY": timedelta(minutes=1),
+                  "HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
+
+
+def _rebased_start(rule: str, start: datetime, target: datetime) -> datetime:
+    """Move DTSTART forward by whole periods to just before ``target``, when that is exact.
+
+    dateutil walks a rule from DTSTART, so an old DTSTART on a minutely rule would cost millions
+    of steps per pass. For FREQ up to WEEKLY without COUNT, the occurrences are a fixed grid of
+    naive wall times from DTSTART (which supplies only time-of-day and weekday defaults), so a
+    DTSTART moved by whole ``INTERVAL`` periods yields the same occurrences from there on.
+    """
+    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
+    period = _FIXED_PERIODS.get(parts.get("FREQ", ""))
+    if period is None or "COUNT" in parts or target <= start:
+        return start
+    period *= int(parts.get("INTERVAL", "1") or "1")
+    return start + ((target - start) // period) * period
 
 
 def _rrule_after(schedule: Schedule, spec: RRuleSpec, anchor: datetime, after: datetime) -> datetime | None:
     zone = schedule.zone
     start = spec.dtstart or datetime.combine(anchor.astimezone(zone).date(), schedule.time or time(0))
-    rule = _build_rrule(spec, start)
     after_wall = after.astimezone(zone).replace(tzinfo=None)
+    rule = _build_rrule(spec, _rebased_start(spec.rule, start, after_wall - 2 * _SHIFT_MARGIN))
     best: datetime | None = None
     best_wall = after_wall
     # Wall times just before `after` can land after it (DST gap), and ones just after the best

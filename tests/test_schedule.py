@@ -585,3 +585,18 @@ def test_importing_the_module_does_not_import_dateutil() -> None:
 
 def test_dates_used_above_are_the_weekdays_the_tests_claim() -> None:
     assert date(2025, 1, 8).weekday() == 2 and WED_0800.astimezone(BERLIN).hour == 8
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["FREQ=MINUTELY;INTERVAL=7", "FREQ=HOURLY;INTERVAL=5;BYDAY=MO,TU", "FREQ=DAILY;INTERVAL=3;BYHOUR=6,18",
+     "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR"],
+)
+def test_an_rrule_with_an_old_dtstart_keeps_its_phase(rule: str) -> None:
+    from dateutil.rrule import rrulestr
+
+    start = datetime(2024, 11, 6, 0, 7, 30)  # a Wednesday
+    schedule = parse_schedule({"schedule": f"DTSTART:{start:%Y%m%dT%H%M%S} RRULE:{rule}"}, BERLIN)
+    full_walk = rrulestr(rule, dtstart=start).after(datetime(2025, 1, 8, 8, 0, 30))
+    assert full_walk is not None
+    assert next_occurrence(schedule, WED_0800) == localize(full_walk, BERLIN).astimezone(UTC)

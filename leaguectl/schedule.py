@@ -78,6 +78,8 @@ if TYPE_CHECKING:
     from dateutil.rrule import rrulebase
 
 __all__ = [
+    "MONTH_NAMES",
+    "WEEKDAY_NAMES",
     "CronExpr",
     "DueDecision",
     "DueStatus",
@@ -504,7 +506,11 @@ def _parse_value(text: str, task: Mapping[str, object], zone: ZoneInfo) -> Sched
     at = re.fullmatch(_AT, lowered)
     if at is not None:
         kind = ScheduleKind.TODAY_AT if at[1] == "today" else ScheduleKind.TOMORROW_AT
-        return Schedule(text, kind, zone, time=parse_time_of_day(at[2], "schedule"))
+        try:
+            wall = parse_time_of_day(at[2])
+        except ScheduleError:
+            raise _invalid("schedule", text, "has no valid time of day (HH:MM, 00:00-23:59)") from None
+        return Schedule(text, kind, zone, time=wall)
     if lowered == "on_date":
         specific = _optional(task, "specific_date")
         if specific is None:

@@ -165,7 +165,7 @@ def test_weekdays_accept_names_abbreviations_and_python_numbers(value: object, w
         ({"schedule": "yearly", "month": 13}, "month 13 is not a month"),
         ({"schedule": "daily", "time": "24:00"}, "time '24:00' is not a time of day"),
         ({"schedule": "daily", "time": "9am"}, "time '9am' is not a time of day"),
-        ({"schedule": "today_at_25:00"}, "schedule '25:00' is not a time of day"),
+        ({"schedule": "today_at_25:00"}, "schedule 'today_at_25:00' has no valid time of day"),
         ({"schedule": "daily", "timezone": "Mars/Base"}, "timezone 'Mars/Base' is not a known IANA time zone"),
         ({"schedule": "on_date"}, "specific_date is required for schedule 'on_date'"),
         ({"schedule": "on_date", "specific_date": "31.02.2026"}, "specific_date '31.02.2026' is not a valid date"),

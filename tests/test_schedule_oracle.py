@@ -32,9 +32,9 @@ END = datetime(2027, 12, 31, 23, 59)
 
 @cache
 def offsets_near(day: date, zone: ZoneInfo) -> frozenset[timedelta]:
-    """Every UTC offset the zone uses within about a day of ``day``."""
+    """Every UTC offset the zone uses within about a day of ``day`` (offsets last months)."""
     noon = datetime.combine(day, time(12), UTC)
-    probes = (noon + timedelta(hours=h) for h in range(-42, 43, 6))
+    probes = (noon + timedelta(hours=h) for h in (-36, 0, 36))
     return frozenset(offset for probe in probes if (offset := probe.astimezone(zone).utcoffset()) is not None)
 
 
@@ -250,13 +250,13 @@ def test_every_2_weeks_on_friday_matches_the_oracle(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ZONES)
-def test_every_5_hours_is_real_elapsed_time_across_dst(name: str) -> None:
+def test_every_11_hours_is_real_elapsed_time_across_dst(name: str) -> None:
     zone = ZoneInfo(name)
-    schedule = parse_schedule({"schedule": "every_5_hours"}, zone)
+    schedule = parse_schedule({"schedule": "every_11_hours"}, zone)
     start, end = window(zone)
     runs = chain(schedule, start, end)
-    assert runs == [start + timedelta(hours=5 * k) for k in range(1, len(runs) + 1)]
-    assert end - runs[-1] <= timedelta(hours=5)
+    assert runs == [start + timedelta(hours=11 * k) for k in range(1, len(runs) + 1)]
+    assert end - runs[-1] <= timedelta(hours=11)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -411,12 +411,11 @@ def test_frequent_timers_elapse_at_their_period(command: str) -> None:
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 def test_league_calendar_timers_all_name_the_league_zone_of_the_other_deploy_files(variant: Variant) -> None:
-    zones = {calendar_zone(single(timer_of(variant, c), "Timer", "OnCalendar")) for c in LEAGUE_CALENDAR_COMMANDS}
-    assert len(zones) == 1
-    crontab_zone = crontab_environment()["LEAGUE_TIMEZONE"]
-    configmap_zone = load_yaml_subset((K8S / "configmap.yaml").read_text())["data"]["LEAGUE_TIMEZONE"]
-    for other in (crontab_zone, configmap_zone):
-        assert same_zone(zones.pop() if zones else "UTC", other)
+    (zone,) = {calendar_zone(single(timer_of(variant, c), "Timer", "OnCalendar")) for c in LEAGUE_CALENDAR_COMMANDS}
+    configmap_zone = load_manifest(K8S / "configmap.yaml")["data"]["LEAGUE_TIMEZONE"]
+    assert same_zone(zone, crontab_environment()["LEAGUE_TIMEZONE"])
+    assert same_zone(zone, configmap_zone)
+    assert {cronjob(c)["spec"]["timeZone"] for c in LEAGUE_CALENDAR_COMMANDS} == {configmap_zone}
 
 
 def same_zone(first: str, second: str) -> bool:
@@ -822,6 +821,19 @@ def test_cronjob_starting_deadline_matches_the_commands_catch_up_policy(command:
         assert deadline >= 3 * 3600, "a missed run must still start hours later"
     else:
         assert deadline < period, "a stale run is useless: drop it before the next one is due"
+
+
+@pytest.mark.parametrize(
+    ("command", "until_the_other"),
+    [("freeze-begin", timedelta(days=5)), ("thaw", timedelta(days=2))],
+)
+def test_a_late_freeze_begin_or_thaw_job_ends_before_the_other_ones_slot(
+    command: str, until_the_other: timedelta
+) -> None:
+    # Pods share no lock, so a catch-up start must never overlap the other command's schedule.
+    spec = cronjob(command)["spec"]
+    latest_end = spec["startingDeadlineSeconds"] + spec["jobTemplate"]["spec"]["activeDeadlineSeconds"]
+    assert latest_end < until_the_other.total_seconds()
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -152,6 +152,25 @@ def _rebased_client_class() -> type[HTTPClient]:
     return _RebasedHTTPClient
 
 
+def _credentials_class(*, offline: bool) -> Any:
+    """google-auth's service-account credentials; ``offline`` skips the regional-boundary lookup.
+
+    google-auth 2.6x starts a background lookup at ``iamcredentials.googleapis.com``
+    after each token fetch. Behind a proxy or against the sandbox (SHEETS_API_URL
+    not Google's) that host is not the API we were told to use, so it is skipped.
+    """
+    from google.oauth2.service_account import Credentials
+
+    if not offline:
+        return Credentials
+
+    class _OfflineCredentials(Credentials):
+        def _maybe_start_regional_access_boundary_refresh(self, request: Any, url: str) -> None:
+            return None
+
+    return _OfflineCredentials
+
+
 class ScorecardReader:
     """Reads scorecards for one pass; build it once, reuse it for every sheet."""
 
@@ -174,12 +193,9 @@ class ScorecardReader:
     def _client(self) -> HTTPClient:
         if self._http is None:
             account = self.account
-            from google.oauth2.service_account import Credentials
-
+            credentials_class = _credentials_class(offline=self._api_url != GOOGLE_SHEETS_BASE)
             try:
-                credentials = Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-                    account.info, scopes=list(READONLY_SCOPES)
-                )
+                credentials = credentials_class.from_service_account_info(account.info, scopes=list(READONLY_SCOPES))
             except (ValueError, KeyError) as exc:
                 raise ConfigError(
                     CREDENTIALS_SETTING, f"{account.path} is not a usable service-account key ({exc})"

@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
     @app.command("alert", hidden=True)
     def alert(
         ctx: typer.Context,
-        unit: str = typer.Option(..., "--unit", help="The systemd unit that failed (OnFailure= passes %i)."),
+        unit: str = typer.Option("", "--unit", help="The systemd unit that failed (OnFailure= passes %i)."),
     ) -> None:
         """Alert that a systemd unit failed in a way the pass could not report (timeout, kill, crash)."""
 

@@ -119,7 +119,9 @@ def send_unit_alert(ctx: PassContext, unit: str) -> str:
         return "quiet: the pass reported its own failure"
     from leaguectl.report import Report
 
-    command = unit.removeprefix("leaguectl-").removesuffix(".service")
+    unit = unit.strip() or environ.get("MONITOR_UNIT", "").strip() or "leaguectl (unknown unit)"
+    # leaguectl-thaw@east.service (several leagues on one host) alerts as "thaw".
+    command = unit.removeprefix("leaguectl-").removesuffix(".service").split("@")[0]
     report = Report(command=command, now=ctx.now)
     detail = f"systemd unit {unit} failed: result {result or 'unknown'}, exit status "
     report.error(detail + (environ.get("MONITOR_EXIT_STATUS") or "unknown"))

@@ -135,9 +135,10 @@ def _scan(
     records: RecordIndex,
     bot_id: str,
     source: RecordSource,
+    legacy_names: dict[str, int] | None = None,
 ) -> None:
     for message in pc.discord.iter_messages(channel_id, after=snowflake_at(since), limit=limit):
-        records.add(records_in_message(message, bot_id=bot_id, source=source))
+        records.add(records_in_message(message, bot_id=bot_id, source=source, legacy_names=legacy_names))
 
 
 def _collect_dm_records(
@@ -150,6 +151,7 @@ def _collect_dm_records(
     """Read each concerned creator's DM channel back to the oldest last use among their stale commands."""
     by_id = {creator.id: creator for creator in creators}
     oldest: dict[str, datetime] = {}
+    names: dict[str, dict[str, int]] = {}
     for command in stale:
         _, creator = creator_of(command, by_id)
         if creator is None:
@@ -157,11 +159,12 @@ def _collect_dm_records(
         user_id = str(creator.discord_id)
         since = reference_time(command)
         oldest[user_id] = min(since, oldest.get(user_id, since))
+        names.setdefault(user_id, {})[command.name.lower()] = command.id
     for user_id, since in sorted(oldest.items()):
         pc.checkpoint()
         try:
             channel_id = pc.discord.open_dm(user_id)
-            _scan(pc, channel_id, since, DM_SCAN_LIMIT, records, bot_id, "dm")
+            _scan(pc, channel_id, since, DM_SCAN_LIMIT, records, bot_id, "dm", names[user_id])
         except DiscordError as error:
             pc.report.warn(f"cannot read the bot's DMs with user {user_id}: {error.message}", item=user_id)
 
@@ -240,11 +243,12 @@ def _apply_creator(pc: PassContext, creator_plan: CreatorPlan, thresholds: Thres
     if creator_plan.delete:
         reason, unannounced = _delete(pc, creator_plan, thresholds, reason, outcome)
     if reason is not None and reason != RETRY and (recorded_by_summary or unannounced):
-        pc.report.warn(
-            f"creator cannot be DMed ({reason}); {recorded_by_summary} warning(s) recorded by the admin "
-            f"summary, {unannounced} deletion(s) not announced",
-            item=label,
-        )
+        effects = []
+        if recorded_by_summary:
+            effects.append(f"{recorded_by_summary} warning(s) recorded by the admin summary instead")
+        if unannounced:
+            effects.append(f"{unannounced} deletion(s) not announced")
+        pc.report.warn(f"creator cannot be DMed ({reason}): {'; '.join(effects)}", item=label)
         outcome.unreachable.append(Unreachable(label, reason, recorded_by_summary + unannounced))
     log.info(
         "cleanup: %s: %d warned, %d marked, %d deleted",
@@ -389,6 +393,7 @@ def _post_summary(pc: PassContext, plan: CleanupPlan, outcome: Outcome, channel:
         warned=outcome.warned,
         users_notified=outcome.users_notified,
         deleted=outcome.deleted,
+        recorded_here=len(outcome.pending_marks),
         unreachable=outcome.unreachable,
         active_commands=plan.active_commands - len(outcome.deleted),
         total_creators=plan.total_creators,

@@ -193,12 +193,18 @@ class Unreachable:
 
 @dataclass(frozen=True, slots=True)
 class SummaryFacts:
-    """What the admin summary reports; ``warned`` are the commands it records as warned."""
+    """What the admin summary reports.
+
+    ``warned`` are all commands warned by this pass (the summary lists them all,
+    a second record); ``recorded_here`` of them could not be DMed, so this
+    summary is their only warning record.
+    """
 
     today: date
     warned: Sequence[CommandDecision]
     users_notified: int
     deleted: Sequence[CommandDecision]
+    recorded_here: int
     unreachable: Sequence[Unreachable]
     active_commands: int
     total_creators: int
@@ -244,11 +250,13 @@ def summary_embeds(facts: SummaryFacts, *, now: datetime, zone: tzinfo) -> list[
     base = f"Cleanup of {facts.today.isoformat()} ({zone_name(zone)})"
     fields = []
     if facts.warned:
-        text = f"{plural(facts.users_notified, 'user')} notified about {plural(len(facts.warned), 'command')} at risk"
-        unreached = sum(entry.commands for entry in facts.unreachable)
-        if unreached:
-            text += f"; {plural(unreached, 'command')} of unreachable creators recorded here"
-        fields.append(_field("⚠️ Warnings Sent", text, inline=True))
+        parts = []
+        dmed = len(facts.warned) - facts.recorded_here
+        if dmed:
+            parts.append(f"{plural(facts.users_notified, 'user')} notified about {plural(dmed, 'command')} at risk")
+        if facts.recorded_here:
+            parts.append(f"{plural(facts.recorded_here, 'command')} of unreachable creators recorded here")
+        fields.append(_field("⚠️ Warnings Sent", "; ".join(parts), inline=True))
     if facts.deleted:
         removed = f"{plural(len(facts.deleted), 'inactive command')} removed"
         fields.append(_field("🗑️ Commands Deleted", removed, inline=True))

@@ -28,6 +28,9 @@ RecordSource = Literal["dm", "admin"]
 
 MARKER_PREFIX = "cc-cleanup:"
 _MARKER = re.compile(r"cc-cleanup:(warned|deleted)=(\d+(?:,\d+)*)")
+LEGACY_WARNING_TITLE = "Custom Command Cleanup Warning"
+_LEGACY_NAME = re.compile(r"^• \*\*(.+?)\*\*", re.MULTILINE)
+_UNESCAPE = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +92,35 @@ def _message_texts(message: Mapping[str, Any]) -> list[str]:
     return texts
 
 
-def records_in_message(message: Mapping[str, Any], *, bot_id: str, source: RecordSource) -> list[Record]:
-    """Every record in one message; none unless the bot wrote it."""
+def legacy_warned_names(message: Mapping[str, Any]) -> list[str]:
+    """Command names listed by a warning DM of the reference bot, which carries no marker.
+
+    Lets a league switching from the reference bot keep its warnings: its
+    "Commands at Risk" field lists up to ten ``• **name**`` lines (names past
+    the tenth are not recoverable and are warned again).
+    """
+    names: list[str] = []
+    for embed in message.get("embeds") or ():
+        if not isinstance(embed, Mapping) or LEGACY_WARNING_TITLE not in str(embed.get("title") or ""):
+            continue
+        for item in embed.get("fields") or ():
+            if isinstance(item, Mapping) and str(item.get("name") or "").startswith("Command"):
+                names.extend(_UNESCAPE.sub(r"\1", name) for name in _LEGACY_NAME.findall(str(item.get("value"))))
+    return names
+
+
+def records_in_message(
+    message: Mapping[str, Any],
+    *,
+    bot_id: str,
+    source: RecordSource,
+    legacy_names: Mapping[str, int] | None = None,
+) -> list[Record]:
+    """Every record in one message; none unless the bot wrote it.
+
+    ``legacy_names`` (lower-cased name → command id, the recipient's commands)
+    resolves a marker-less reference-bot warning DM into records.
+    """
     author = message.get("author")
     if not isinstance(author, Mapping) or str(author.get("id")) != bot_id:
         return []
@@ -105,6 +135,11 @@ def records_in_message(message: Mapping[str, Any], *, bot_id: str, source: Recor
                 Record(kind=kind, command_id=int(command_id), at=at, source=source, message_id=message_id)
                 for command_id in ids.split(",")
             )
+    if not found and legacy_names:
+        for name in legacy_warned_names(message):
+            command_id = legacy_names.get(name.lower())
+            if command_id is not None:
+                found.append(Record(kind="warned", command_id=command_id, at=at, source=source, message_id=message_id))
     return found
 
 

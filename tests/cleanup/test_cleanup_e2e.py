@@ -1,0 +1,286 @@
+"""cleanup-commands end to end against the sandbox: DMs, marks, deletions, summary, reruns, crashes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from leaguectl.cleanup.messages import SummaryFacts, summary_embeds, warning_messages
+from leaguectl.cleanup.planner import Thresholds, decide
+from leaguectl.cleanup.records import RecordIndex, records_in_message
+from leaguectl.models import CustomCommand
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+BOT_ID = "1100000000000000001"
+ALICE, BOB, CAROL, DAVE = "1300000000000000001", "1300000000000000002", "1300000000000000003", "1300000000000000004"
+USERS = [
+    {"id": ALICE, "username": "alice"},
+    {"id": BOB, "username": "bob"},
+    {"id": CAROL, "username": "carol", "dms_closed": True},
+    {"id": DAVE, "username": "dave", "member": False},
+]
+CREATORS = [
+    {"id": 1, "discord_id": int(ALICE), "username": "alice", "created_at": "2025-01-01T00:00:00"},
+    {"id": 2, "discord_id": int(BOB), "username": "bob", "created_at": "2025-01-01T00:00:00"},
+    {"id": 3, "discord_id": int(CAROL), "username": "carol", "created_at": "2025-01-01T00:00:00"},
+    {"id": 4, "discord_id": int(DAVE), "username": "dave", "created_at": "2025-01-01T00:00:00"},
+]
+UTC_ZONE = UTC
+
+
+def naive(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
+
+
+def row(
+    command_id: int, name: str, creator_id: int, idle: int | None, *, warned: bool = False, created: int = 400
+) -> dict[str, Any]:
+    return {
+        "id": command_id,
+        "name": name,
+        "content": f"content of {name}",
+        "creator_id": creator_id,
+        "created_at": naive(NOW - timedelta(days=created)),
+        "last_used": None if idle is None else naive(NOW - timedelta(days=idle)),
+        "use_count": command_id,
+        "warning_sent": warned,
+        "is_active": True,
+        "tags": ["fun"],
+    }
+
+
+def warning_dm(user_id: str, command: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The DM a pass at ``at`` would have sent, built by the real message builder."""
+    model = CustomCommand.from_api(command)
+    decision = decide(model, RecordIndex(), at, UTC_ZONE, Thresholds())
+    assert decision is not None
+    embeds = warning_messages([decision], now=at, zone=UTC_ZONE)[0].embeds
+    return {"user": user_id, "author": "bot", "timestamp": at.isoformat(), "embeds": embeds}
+
+
+def scenario(commands: list[dict[str, Any]], dms: list[dict[str, Any]] | None = None, **discord: Any) -> dict[str, Any]:
+    return {
+        "timezone": "UTC",
+        "discord": {
+            "users": USERS,
+            "channels": [{"name": "general"}, {"name": "admin"}],
+            "dms": dms or [],
+            **discord,
+        },
+        "league": {"creators": CREATORS, "custom_commands": commands},
+    }
+
+
+def full_scenario() -> dict[str, Any]:
+    delta = row(20, "delta", 2, 91, warned=True)
+    return scenario(
+        [
+            row(10, "alpha", 1, 61),
+            row(11, "beta", 1, 75),
+            row(12, "gamma", 1, 10),
+            row(13, "theta", 1, 95, warned=True),  # warned, but no warning DM anywhere
+            row(14, "iota", 1, None, created=70),  # never used: counts from its creation
+            delta,
+            row(21, "epsilon", 2, 91),
+            row(30, "zeta", 3, 65),
+            row(40, "eta", 4, 65),
+        ],
+        dms=[warning_dm(BOB, delta, NOW - timedelta(days=8))],
+    )
+
+
+def bot_messages(state: Any, user_id: str) -> list[Any]:
+    return [m for m in state.dm_messages(user_id) if m.author_id == BOT_ID]
+
+
+def marked_ids(message: Any, kind: str) -> set[int]:
+    data = {"id": message.id, "author": {"id": message.author_id}, "embeds": message.embeds}
+    return {r.command_id for r in records_in_message(data, bot_id=BOT_ID, source="dm") if r.kind == kind}
+
+
+def command_rows(state: Any) -> dict[int, dict[str, Any]]:
+    return {c["id"]: c for c in state.custom_commands()}
+
+
+Factory = Callable[..., Any]
+
+
+# --------------------------------------------------------------------------------------- warnings
+
+
+def test_stale_commands_are_warned_by_one_dm_per_creator_and_marked_with_the_rest_of_the_row_intact(
+    sandbox_cli_factory: Factory,
+) -> None:
+    cli = sandbox_cli_factory(full_scenario(), NOW)
+    before = command_rows(cli.sandbox.state)
+    result, report = cli.run_json("cleanup-commands", at=NOW)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    state = cli.sandbox.state
+    dms = bot_messages(state, ALICE)
+    assert len(dms) == 1
+    assert marked_ids(dms[0], "warned") == {10, 11, 13, 14}
+    text = str(dms[0].embeds)
+    assert "Custom Command Cleanup Warning" in dms[0].embeds[0]["title"]
+    assert "2026-12-22" in text  # alpha: last use (61 days ago) + 90 days
+    assert "30 days" not in text
+    after = command_rows(state)
+    for command_id in (10, 11, 13, 14):
+        assert after[command_id]["warning_sent"] is True
+        unchanged = {k: v for k, v in before[command_id].items() if k not in ("warning_sent", "updated_at")}
+        assert {k: after[command_id][k] for k in unchanged} == unchanged
+    assert after[12]["warning_sent"] is False
+    assert 13 in after  # warned without a record: warned again, not deleted
+    warned = {a["target"] for a in report["actions"] if a["kind"] == "warn"}
+    assert warned == {"alpha", "beta", "theta", "iota", "epsilon", "zeta", "eta"}
+
+
+def test_a_91_day_command_warned_8_days_ago_is_deleted_and_its_creator_told(sandbox_cli_factory: Factory) -> None:
+    cli = sandbox_cli_factory(full_scenario(), NOW)
+    result = cli.run("cleanup-commands", at=NOW)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    state = cli.sandbox.state
+    assert state.custom_command("delta") is None
+    new_dms = [m for m in bot_messages(state, BOB) if m.timestamp >= NOW]
+    deletions = [m for m in new_dms if marked_ids(m, "deleted")]
+    assert len(deletions) == 1 and marked_ids(deletions[0], "deleted") == {20}
+    assert "delta" in str(deletions[0].embeds) and "Custom Commands Deleted" in deletions[0].embeds[0]["title"]
+
+
+def test_an_unwarned_91_day_command_is_warned_not_deleted_and_survives_a_rerun_next_day(
+    sandbox_cli_factory: Factory,
+) -> None:
+    cli = sandbox_cli_factory(full_scenario(), NOW)
+    cli.run("cleanup-commands", at=NOW)
+    state = cli.sandbox.state
+    epsilon = state.custom_command("epsilon")
+    assert epsilon is not None and epsilon["warning_sent"] is True
+    warnings_to_bob = [m for m in bot_messages(state, BOB) if 21 in marked_ids(m, "warned")]
+    assert len(warnings_to_bob) == 1
+    assert "2026-11-30" in str(warnings_to_bob[0].embeds)  # today + 7 days of grace
+    result = cli.run("cleanup-commands", at=NOW + timedelta(days=1))
+    assert result.exit_code == 0
+    assert state.custom_command("epsilon") is not None
+    assert [m for m in bot_messages(state, BOB) if 21 in marked_ids(m, "warned")] == warnings_to_bob
+    cli.run("cleanup-commands", at=NOW + timedelta(days=7))
+    assert state.custom_command("epsilon") is None  # deleted once the stated date came
+
+
+def test_a_creator_with_closed_dms_or_gone_is_reported_and_others_are_unaffected(sandbox_cli_factory: Factory) -> None:
+    cli = sandbox_cli_factory(full_scenario(), NOW)
+    result, report = cli.run_json("cleanup-commands", at=NOW)
+    assert result.exit_code == 0
+    state = cli.sandbox.state
+    reported = {w["item"]: w["message"] for w in report["warnings"] if w.get("item")}
+    assert any("carol" in item and "dms-closed" in message for item, message in reported.items())
+    assert any("dave" in item and "left-guild" in message for item, message in reported.items())
+    assert bot_messages(state, CAROL) == [] and bot_messages(state, DAVE) == []
+    rows = command_rows(state)
+    assert rows[30]["warning_sent"] is True and rows[40]["warning_sent"] is True
+    summary = [m for m in state.messages("admin") if m.author_id == BOT_ID]
+    assert len(summary) == 1 and {30, 40} <= marked_ids(summary[0], "warned")
+    assert len(bot_messages(state, ALICE)) == 1 and rows[10]["warning_sent"] is True
+
+
+def test_a_command_whose_warning_only_the_admin_summary_recorded_is_deleted_after_the_grace(
+    sandbox_cli_factory: Factory,
+) -> None:
+    zeta = row(30, "zeta", 3, 95, warned=True)
+    model = CustomCommand.from_api(zeta)
+    decision = decide(model, RecordIndex(), NOW - timedelta(days=8), UTC_ZONE, Thresholds())
+    assert decision is not None
+    facts = SummaryFacts(
+        today=(NOW - timedelta(days=8)).date(), warned=[decision], users_notified=0, deleted=[], recorded_here=1,
+        unreachable=[], active_commands=1, total_creators=4,
+    )
+    embeds = summary_embeds(facts, now=NOW - timedelta(days=8), zone=UTC_ZONE)[0]
+    posted = (NOW - timedelta(days=8)).isoformat()
+    old_summary = {"channel": "admin", "author": "bot", "timestamp": posted, "embeds": embeds}
+    cli = sandbox_cli_factory(scenario([zeta], messages=[old_summary]), NOW)
+    result, report = cli.run_json("cleanup-commands", at=NOW)
+    assert result.exit_code == 0, result.stdout
+    assert cli.sandbox.state.custom_command("zeta") is None
+    assert [a["target"] for a in report["actions"] if a["kind"] == "delete"] == ["zeta"]
+
+
+# --------------------------------------------------------------------------------------- idempotency
+
+
+def _all_bot_messages(state: Any) -> list[str]:
+    return sorted(m.id for m in state.discord.messages.values() if m.author_id == BOT_ID)
+
+
+def test_a_rerun_the_same_day_sends_no_dm_and_no_second_summary(sandbox_cli_factory: Factory) -> None:
+    cli = sandbox_cli_factory(full_scenario(), NOW)
+    cli.run("cleanup-commands", at=NOW)
+    state = cli.sandbox.state
+    first = _all_bot_messages(state)
+    rows = command_rows(state)
+    assert len([m for m in state.messages("admin") if m.author_id == BOT_ID]) == 1
+    result, report = cli.run_json("cleanup-commands", at=NOW + timedelta(hours=3))
+    assert result.exit_code == 0
+    assert _all_bot_messages(state) == first
+    assert command_rows(state) == rows
+    assert [a for a in report["actions"] if a["kind"] != "mark-warned"] == []
+
+
+def test_no_admin_summary_when_nothing_happened(sandbox_cli_factory: Factory) -> None:
+    waiting = row(12, "gamma", 1, 65, warned=True)  # stale, warned 5 days ago: nothing to do yet
+    commands = [row(10, "alpha", 1, 59), row(11, "beta", 1, None, created=59), waiting]
+    cli = sandbox_cli_factory(scenario(commands, dms=[warning_dm(ALICE, waiting, NOW - timedelta(days=5))]), NOW)
+    result, report = cli.run_json("cleanup-commands", at=NOW)
+    assert result.exit_code == 0
+    assert cli.sandbox.state.messages("admin") == []
+    assert report["actions"] == []
+    assert report["details"]["warned, awaiting deletion"][0]["command"] == "gamma"
+
+
+def test_a_crash_between_the_warning_dm_and_the_mark_sends_no_second_dm(sandbox_cli_factory: Factory) -> None:
+    cli = sandbox_cli_factory(scenario([row(10, "alpha", 1, 61), row(11, "beta", 1, 70)]), NOW)
+    cli.sandbox.inject_failure(1, "drop", service="league")  # the first mark is lost with its connection
+    crashed = cli.run("cleanup-commands", at=NOW)
+    assert crashed.exit_code == 69
+    state = cli.sandbox.state
+    assert len(bot_messages(state, ALICE)) == 1
+    assert not any(r["warning_sent"] for r in state.custom_commands())
+    result, report = cli.run_json("cleanup-commands", at=NOW + timedelta(minutes=10))
+    assert result.exit_code == 0, result.stdout
+    assert len(bot_messages(state, ALICE)) == 1
+    assert all(r["warning_sent"] for r in state.custom_commands())
+    assert sorted(a["target"] for a in report["actions"] if a["kind"] == "mark-warned") == ["alpha", "beta"]
+
+
+def test_a_crash_between_the_deletion_dm_and_the_delete_announces_once(sandbox_cli_factory: Factory) -> None:
+    delta = row(20, "delta", 2, 91, warned=True)
+    cli = sandbox_cli_factory(scenario([delta], dms=[warning_dm(BOB, delta, NOW - timedelta(days=8))]), NOW)
+    cli.sandbox.inject_failure(1, "500", service="league")
+    assert cli.run("cleanup-commands", at=NOW).exit_code == 69
+    state = cli.sandbox.state
+    assert state.custom_command("delta") is not None
+    assert len([m for m in bot_messages(state, BOB) if marked_ids(m, "deleted")]) == 1
+    assert cli.run("cleanup-commands", at=NOW + timedelta(minutes=5)).exit_code == 0
+    assert state.custom_command("delta") is None
+    assert len([m for m in bot_messages(state, BOB) if marked_ids(m, "deleted")]) == 1
+
+
+def test_dry_run_changes_nothing(sandbox_cli_factory: Factory) -> None:
+    cli = sandbox_cli_factory(full_scenario(), NOW)
+    before_rows = command_rows(cli.sandbox.state)
+    before_messages = _all_bot_messages(cli.sandbox.state)
+    result, report = cli.run_json("--dry-run", "cleanup-commands", at=NOW)
+    assert result.exit_code == 0
+    assert command_rows(cli.sandbox.state) == before_rows
+    assert _all_bot_messages(cli.sandbox.state) == before_messages
+    kinds = {a["kind"] for a in report["actions"]}
+    assert {"warn", "delete", "admin-summary"} <= kinds
+
+
+@pytest.mark.parametrize("warn_after", ["10"])
+def test_thresholds_are_read_from_the_environment(sandbox_cli_factory: Factory, warn_after: str) -> None:
+    cli = sandbox_cli_factory(
+        scenario([row(10, "alpha", 1, 12)]), NOW, CLEANUP_WARN_AFTER_DAYS=warn_after, CLEANUP_DELETE_AFTER_DAYS="20"
+    )
+    assert cli.run("cleanup-commands", at=NOW).exit_code == 0
+    assert cli.sandbox.state.custom_command("alpha")["warning_sent"] is True

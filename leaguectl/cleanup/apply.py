@@ -33,6 +33,7 @@ from leaguectl.cleanup.planner import (
     Thresholds,
     creator_of,
     is_stale,
+    local_date,
     plan_cleanup,
     reference_time,
 )
@@ -251,7 +252,7 @@ def _apply_creator(pc: PassContext, creator_plan: CreatorPlan, thresholds: Thres
         pc.report.warn(f"creator cannot be DMed ({reason}): {'; '.join(effects)}", item=label)
         outcome.unreachable.append(Unreachable(label, reason, recorded_by_summary + unannounced))
     log.info(
-        "cleanup: %s: %d warned, %d marked, %d deleted",
+        "cleanup: %s: planned %d warning(s), %d mark(s), %d deletion(s)",
         label,
         len(creator_plan.warn),
         len(creator_plan.mark),
@@ -346,6 +347,7 @@ def _delete(
     creator's reachability and how many deletions went unannounced.
     """
     label = creator_plan.label
+    zone = pc.settings.league_timezone
     notices = creator_plan.deletion_notices
     if notices and reason is None and creator_plan.discord_id is not None:
         if pc.dry_run:
@@ -376,7 +378,7 @@ def _delete(
             decision.name,
             creator=label,
             idle_days=decision.idle_days,
-            warned_on=None if decision.warning is None else decision.warning.at.date().isoformat(),
+            warned_on=None if decision.warning is None else local_date(decision.warning.at, zone).isoformat(),
         )
         outcome.deleted.append(decision)
     unannounced = len(notices) if reason is not None else 0

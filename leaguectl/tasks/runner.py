@@ -1,0 +1,344 @@
+"""The ``run-due-tasks`` pass: read the whole tasks channel, plan, then claim → act → finish.
+
+Reading streams the channel 100 messages a page, newest first, planning each message as it
+arrives; only decisions that need work (due, missed, stale, leftover copies) and problems to
+report are kept, so memory grows with the due tasks, not with the channel.
+
+Applying, per due task (oldest slot first), with a SIGTERM checkpoint before each:
+
+1. **claim**: write the claim (the advanced ``next_run``, or ``status: running`` for a last
+   run); if Discord refuses, the task is not run;
+2. **act**: DM, channel post, or Letta;
+3. **finish**: a last run's message is deleted (marked ``done`` if it cannot be); a failed run
+   is written back with ``attempts``, ``last_error`` and its retry time, or paused.
+
+A crash between 1 and 2 loses that run and never repeats it (at-most-once; docs/tasks.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from leaguectl.discord_rest import UNKNOWN_MESSAGE, DiscordError
+from leaguectl.tasks.actions import perform
+from leaguectl.tasks.fields import snowflake, stamp
+from leaguectl.tasks.message import TaskMessage, TaskTooLong, read_message, when_text
+from leaguectl.tasks.planner import Decision, Policy, RunPlan, Verdict, after_failure, finished, plan_message
+from leaguectl.tasks.store import write_task
+
+if TYPE_CHECKING:
+    from leaguectl.passrun import PassContext
+    from leaguectl.settings import Settings
+
+log = logging.getLogger("leaguectl.tasks")
+
+_WORK_ORDER = {Verdict.SUPERSEDED: 0, Verdict.STALE_CLAIM: 1, Verdict.MISSED: 2, Verdict.RUN: 3}
+
+
+# ---------------------------------------------------------------------------------- trust
+
+
+class Trust:
+    """Who may write tasks: the bot, ``TASKS_TRUSTED_USERS``, members of ``TASKS_TRUSTED_ROLES``.
+
+    Role membership is looked up once per author per pass (one guild-member request each).
+    """
+
+    def __init__(
+        self,
+        bot_id: str,
+        users: Iterable[str],
+        roles: Iterable[str],
+        member_roles: Callable[[str], set[str]] | None = None,
+    ) -> None:
+        self._trusted = {bot_id, *users}
+        self._roles = set(roles)
+        self._member_roles = member_roles
+        self._cache: dict[str, bool] = {}
+
+    def allows(self, author_id: str) -> bool:
+        if author_id in self._trusted:
+            return True
+        if not self._roles or self._member_roles is None or not author_id:
+            return False
+        known = self._cache.get(author_id)
+        if known is None:
+            known = bool(self._member_roles(author_id) & self._roles)
+            self._cache[author_id] = known
+        return known
+
+
+def trust_for(pc: PassContext) -> Trust:
+    settings = pc.settings
+    bot_id = str(pc.discord.current_user()["id"])
+
+    def member_roles(user_id: str) -> set[str]:
+        member = pc.discord.guild_member(pc.guild_id, user_id)
+        roles = member.get("roles") if member else None
+        return {str(role) for role in roles} if isinstance(roles, list) else set()
+
+    return Trust(bot_id, settings.tasks_trusted_users, settings.tasks_trusted_roles, member_roles)
+
+
+# ---------------------------------------------------------------------------------- scanning
+
+
+@dataclass
+class Scan:
+    """What reading the channel found: counts, and the decisions that need work or a report."""
+
+    messages: int = 0
+    tasks: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    work: list[Decision] = field(default_factory=list)
+    notes: list[Decision] = field(default_factory=list)
+    next_due: tuple[datetime, str] | None = None
+
+    def add(self, decision: Decision) -> None:
+        self.tasks += 1
+        self.counts[decision.verdict.value] = self.counts.get(decision.verdict.value, 0) + 1
+        if decision.verdict in _WORK_ORDER:
+            self.work.append(decision)
+        elif decision.verdict is Verdict.NOT_DUE:
+            due = decision.due_at
+            if due is not None and (self.next_due is None or due < self.next_due[0]):
+                self.next_due = (due, decision.name)
+        elif decision.verdict is not Verdict.PAUSED:
+            self.notes.append(decision)
+
+
+def scan_channel(
+    messages: Iterable[dict[str, Any]],
+    trust: Callable[[str], bool],
+    now: datetime,
+    policy: Policy,
+    checkpoint: Callable[[], None] | None = None,
+) -> Scan:
+    """Plan every message of the channel (newest first, as Discord pages them)."""
+    scan = Scan()
+    replaced: dict[str, str] = {}
+    for raw in messages:
+        scan.messages += 1
+        if checkpoint is not None and scan.messages % 100 == 0:
+            checkpoint()
+        message = read_message(raw)
+        if message is None:
+            continue
+        trusted = trust(message.author_id)
+        _note_replacement(message, trusted, replaced)
+        scan.add(plan_message(message, trusted=trusted, now=now, policy=policy,
+                              superseded_by=replaced.get(message.id)))
+    scan.work.sort(key=_work_key)
+    return scan
+
+
+def _note_replacement(message: TaskMessage, trusted: bool, replaced: dict[str, str]) -> None:
+    """Remember ``replaces`` of trusted messages: the older copy they name is a leftover."""
+    if trusted and message.task is not None:
+        old = snowflake(message.task.get("replaces"))
+        if old is not None and old != message.id:
+            replaced.setdefault(old, message.id)
+
+
+def _work_key(decision: Decision) -> tuple[int, float, str]:
+    """Leftovers, stale claims and missed tasks first, then runs by slot (oldest first)."""
+    slot = decision.run.slot.timestamp() if decision.run is not None else 0.0
+    return (_WORK_ORDER[decision.verdict], slot, decision.message_id)
+
+# ---------------------------------------------------------------------------------- the pass
+
+
+@dataclass
+class Tally:
+    ran: int = 0
+    failed: int = 0
+    missed: int = 0
+    cleaned: int = 0
+
+
+def run_due_tasks(pc: PassContext) -> None:
+    """One pass over the tasks channel (see the module docstring)."""
+    settings = pc.settings
+    channel_id = str(settings.require("tasks_channel_id"))
+    policy = Policy.from_settings(settings)
+    now = pc.now
+    trust = trust_for(pc)
+    scan = scan_channel(pc.discord.iter_messages(channel_id), trust.allows, now, policy, pc.checkpoint)
+    _report_notes(pc, scan.notes)
+    tally = Tally()
+    for decision in scan.work:
+        pc.checkpoint()
+        _apply(pc, channel_id, decision, policy, tally)
+    pc.report.summary = _summary(pc, scan, tally, settings)
+    pc.report.details["tasks"] = {"messages": scan.messages, "tasks": scan.tasks, **scan.counts}
+
+
+def _report_notes(pc: PassContext, notes: list[Decision]) -> None:
+    report = pc.report
+    for decision in notes:
+        label = f"task {decision.name!r}" if decision.name else "task"
+        if decision.verdict is Verdict.INVALID:
+            report.error(f"{label} not run: {decision.field}: {decision.reason}; message left as it is",
+                         item=decision.message_id, field=decision.field)
+        elif decision.verdict is Verdict.UNTRUSTED:
+            report.skip(f"{label} ignored: {decision.reason}", item=decision.message_id)
+        else:
+            report.skip(f"{label}: {decision.reason}", item=decision.message_id)
+
+
+def _apply(pc: PassContext, channel_id: str, decision: Decision, policy: Policy, tally: Tally) -> None:
+    if decision.verdict is Verdict.RUN and decision.run is not None:
+        _run(pc, channel_id, decision.run, policy, tally)
+    elif decision.verdict is Verdict.SUPERSEDED:
+        _delete_leftover(pc, channel_id, decision, tally)
+    elif decision.verdict is Verdict.MISSED:
+        _handle_missed(pc, channel_id, decision, policy, tally)
+    elif decision.verdict is Verdict.STALE_CLAIM:
+        _handle_stale(pc, channel_id, decision, policy)
+
+
+def _run(pc: PassContext, channel_id: str, plan: RunPlan, policy: Policy, tally: Tally) -> None:
+    report, zone = pc.report, plan.schedule.zone
+    label = f"task {plan.name!r}"
+    facts: dict[str, Any] = {
+        "message": plan.message_id,
+        "action": plan.action.kind,
+        "slot": stamp(plan.slot, zone),
+        "next_run": stamp(plan.next_slot, zone) if plan.next_slot else None,
+    }
+    if plan.late_by.total_seconds() >= 60:
+        facts["late_minutes"] = int(plan.late_by.total_seconds() // 60)
+    if pc.dry_run:
+        report.action("run", label, **facts)
+        return
+    try:
+        written = write_task(pc.discord, channel_id, plan.message_id, plan.claim, schedule=plan.schedule,
+                             zone=zone, content=plan.claim_content)
+    except TaskTooLong as error:
+        report.error(f"{label} not run: {error}; message left as it is", item=plan.message_id, field="message")
+        return
+    except DiscordError as error:
+        if error.code == UNKNOWN_MESSAGE:
+            report.skip(f"{label}: its message was deleted before it could be claimed", item=plan.message_id)
+        else:
+            report.error(f"{label} not run: claiming it failed: {error}", item=plan.message_id)
+        return
+    _note_leftover(pc, label, written.leftover, written.leftover_problem)
+    result = perform(pc, plan, pc.now)
+    if result.ok:
+        tally.ran += 1
+        if plan.finishes:
+            _finish(pc, channel_id, written.message_id, plan)
+        report.action("run", label, result=result.detail, **facts)
+        return
+    tally.failed += 1
+    failure = after_failure(plan, result.detail, pc.now, policy)
+    outcome = {
+        "retry": f"retry at {when_text(failure.retry_at, zone)}" if failure.retry_at else "",
+        "next-slot": "next try at its next run",
+        "paused": f"paused after {failure.task.get('attempts')} failed attempts",
+    }[failure.outcome]
+    report.error(f"{label} failed: {result.detail}; {outcome}", item=plan.message_id,
+                 attempts=failure.task.get("attempts"))
+    try:
+        rewritten = write_task(pc.discord, channel_id, written.message_id, failure.task, schedule=plan.schedule,
+                               zone=zone)
+    except (DiscordError, TaskTooLong) as error:
+        report.error(f"{label}: could not record the failure in its message: {error}", item=written.message_id)
+        return
+    _note_leftover(pc, label, rewritten.leftover, rewritten.leftover_problem)
+
+
+def _finish(pc: PassContext, channel_id: str, message_id: str, plan: RunPlan) -> None:
+    """Delete a task after its last run; mark it done when the delete is refused."""
+    try:
+        pc.discord.delete_message(channel_id, message_id, reason="one-time task ran")
+        return
+    except DiscordError as error:
+        problem = error
+    try:
+        write_task(pc.discord, channel_id, message_id, finished(plan.claim, pc.now, plan.schedule.zone),
+                   schedule=plan.schedule, zone=plan.schedule.zone)
+    except (DiscordError, TaskTooLong) as error:
+        pc.report.error(f"task {plan.name!r} ran but its message could neither be deleted ({problem}) nor "
+                        f"marked done ({error}); it stays claimed and is never run again", item=message_id)
+        return
+    pc.report.warn(f"task {plan.name!r} ran; its message could not be deleted ({problem}), so it is marked done",
+                   item=message_id)
+
+
+def _note_leftover(pc: PassContext, label: str, leftover: str | None, problem: str | None) -> None:
+    if leftover is not None:
+        pc.report.warn(f"{label}: Discord refused the edit, so the task was re-posted, but the old message "
+                       f"could not be deleted ({problem}); the next pass deletes it instead of running it",
+                       item=leftover)
+
+
+def _delete_leftover(pc: PassContext, channel_id: str, decision: Decision, tally: Tally) -> None:
+    label = f"task {decision.name!r}" if decision.name else "task"
+    if not pc.dry_run:
+        try:
+            pc.discord.delete_message(channel_id, decision.message_id, reason="leftover copy of a re-posted task")
+        except DiscordError as error:
+            pc.report.warn(f"{label}: leftover copy ({decision.reason}) not deleted: {error}; it is never run",
+                           item=decision.message_id)
+            return
+    tally.cleaned += 1
+    pc.report.action("delete-leftover", label, message=decision.message_id, reason=decision.reason)
+
+
+def _handle_missed(pc: PassContext, channel_id: str, decision: Decision, policy: Policy, tally: Tally) -> None:
+    label = f"task {decision.name!r}"
+    tally.missed += 1
+    pc.report.warn(f"{label} {decision.reason}", item=decision.message_id)
+    keep = decision.update is not None
+    if not pc.dry_run:
+        try:
+            if decision.update is not None:
+                pc.discord.edit_message(channel_id, decision.message_id, content=decision.update_content)
+            else:
+                pc.discord.delete_message(channel_id, decision.message_id, reason="missed one-time task")
+        except DiscordError as error:
+            pc.report.error(f"{label}: could not {'mark' if keep else 'remove'} the missed task: {error}",
+                            item=decision.message_id)
+            return
+    pc.report.action("keep-missed" if keep else "remove-missed", label, message=decision.message_id)
+
+
+def _handle_stale(pc: PassContext, channel_id: str, decision: Decision, policy: Policy) -> None:
+    label = f"task {decision.name!r}"
+    pc.report.error(f"{label}: {decision.reason}; paused", item=decision.message_id)
+    if pc.dry_run or decision.update is None:
+        return
+    try:
+        pc.discord.edit_message(channel_id, decision.message_id, content=decision.update_content)
+    except DiscordError as error:
+        pc.report.error(f"{label}: could not pause it: {error}", item=decision.message_id)
+        return
+    pc.report.action("pause", label, message=decision.message_id)
+
+
+def _summary(pc: PassContext, scan: Scan, tally: Tally, settings: Settings) -> str:
+    counts = scan.counts
+    verb = "would run" if pc.dry_run else "ran"
+    due = counts.get(Verdict.RUN.value, 0)
+    parts = [f"{verb} {due if pc.dry_run else tally.ran} of {scan.tasks} tasks ({scan.messages} messages)"]
+    for label, number in (
+        ("failed", tally.failed),
+        ("missed", counts.get(Verdict.MISSED.value, 0)),
+        ("invalid", counts.get(Verdict.INVALID.value, 0)),
+        ("untrusted", counts.get(Verdict.UNTRUSTED.value, 0)),
+        ("paused", counts.get(Verdict.PAUSED.value, 0) + counts.get(Verdict.STALE_CLAIM.value, 0)),
+        ("not due", counts.get(Verdict.NOT_DUE.value, 0)),
+    ):
+        if number:
+            parts.append(f"{number} {label}")
+    text = ", ".join(parts)
+    if scan.next_due is not None:
+        moment, name = scan.next_due
+        text += f"; next: {name!r} at {when_text(moment, settings.tasks_default_timezone)}"
+    return text

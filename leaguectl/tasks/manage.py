@@ -200,7 +200,7 @@ class TaskView:
 
     @property
     def name(self) -> str:
-        return task_name(self.message.task) if self.message.task is not None else "(malformed)"
+        return self.message.name or "(malformed)"
 
     @property
     def zone(self) -> ZoneInfo | None:
@@ -338,7 +338,7 @@ def change_task(pc: PassContext, ref: str, verb: str) -> None:
     channel_id = str(pc.settings.require("tasks_channel_id"))
     found = find_task(pc, ref)
     message = found.message
-    name = task_name(message.task) if message.task is not None else f"message {message.id}"
+    name = message.name or f"message {message.id}"
     if verb == "remove":
         if not pc.dry_run:
             pc.discord.delete_message(channel_id, message.id, reason="leaguectl tasks remove")

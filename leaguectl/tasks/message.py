@@ -34,6 +34,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from json.encoder import encode_basestring
 from typing import Any
 
 from leaguectl.schedule import Schedule, describe, parse_timestamp
@@ -75,6 +76,13 @@ class TaskMessage:
     author_id: str
     task: TaskDict | None
     error: TaskFormatError | None = None
+    title: str | None = None  # the header's task name, kept for malformed tasks
+
+    @property
+    def name(self) -> str:
+        if self.task is not None:
+            return task_name(self.task)
+        return self.title or ""
 
 
 def read_message(message: Mapping[str, Any]) -> TaskMessage | None:
@@ -87,7 +95,7 @@ def read_message(message: Mapping[str, Any]) -> TaskMessage | None:
     author_id = str(author.get("id", "")) if isinstance(author, Mapping) else ""
     message_id = str(message.get("id", ""))
     if isinstance(parsed, TaskFormatError):
-        return TaskMessage(message_id, author_id, None, parsed)
+        return TaskMessage(message_id, author_id, None, parsed, header_title(content))
     return TaskMessage(message_id, author_id, parsed)
 
 
@@ -110,6 +118,21 @@ def parse_content(content: str) -> TaskDict | TaskFormatError | None:
     if _HEADER_MARK in content:
         return TaskFormatError("json", "the message has a task header but no ```json block")
     return None
+
+
+def header_title(content: object) -> str | None:
+    """The name in a ``📋 **Task: name**`` header line, if there is one."""
+    if not isinstance(content, str):
+        return None
+    start = content.find(_HEADER_MARK)
+    if start < 0:
+        return None
+    start += len(_HEADER_MARK)
+    end = content.find("**", start)
+    line_end = content.find("\n", start)
+    if end < 0 or (0 <= line_end < end):
+        return None
+    return content[start:end].strip() or None
 
 
 def _after_language_tag(content: str, begin: int) -> int:
@@ -156,14 +179,17 @@ def _load(text: str) -> TaskDict | TaskFormatError:
 # ------------------------------------------------------------------------------------ writing
 
 
-def render(task: Mapping[str, Any], *, schedule: Schedule | None, zone: tzinfo) -> str:
+def render(
+    task: Mapping[str, Any], *, schedule: Schedule | None, zone: tzinfo, next_run: datetime | None = None
+) -> str:
     """The canonical message for ``task``; raises :class:`TaskTooLong` past 2000 characters.
 
     ``schedule`` (when the task has a valid one) describes it in the header; ``zone`` is the
-    zone the header's local times are shown in.
+    zone the header's local times are shown in; ``next_run``, when the caller knows the
+    instant, saves parsing the task's ``next_run`` again.
     """
     ordered = canonical_order(task)
-    header = _header_lines(ordered, schedule, zone)
+    header = _header_lines(ordered, schedule, zone, next_run)
     shortest = 0
     for lines, indent in ((header, 2), (header[:1], 2), (header[:1], None)):
         text = "\n".join(lines) + "\n\n```json\n" + _json_text(ordered, indent) + "\n```"
@@ -173,15 +199,43 @@ def render(task: Mapping[str, Any], *, schedule: Schedule | None, zone: tzinfo) 
     raise TaskTooLong(shortest)
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_SCALAR = json.JSONEncoder(ensure_ascii=False)
+_LITERALS: dict[bool | None, str] = {None: "null", True: "true", False: "false"}
+
+
 def _json_text(task: Mapping[str, Any], indent: int | None) -> str:
-    separators = (", ", ": ") if indent else (",", ":")
-    text = json.dumps(task, indent=indent, ensure_ascii=False, separators=separators)
+    """``json.dumps(task, indent=indent, ensure_ascii=False)``, built faster, with backticks escaped.
+
+    The standard library drops to its pure-Python encoder whenever ``indent`` is set; a task is
+    a flat object, so each value is encoded by the C encoder and the lines are joined here
+    (nested values fall back to ``json.dumps`` with the same indentation).
+    """
+    if indent:
+        pad = " " * indent
+        lines = [f"{pad}{encode_basestring(key)}: {_indented_value(value, indent)}" for key, value in task.items()]
+        text = "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
+    else:
+        text = _COMPACT.encode(task)
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate from a \\udXXX escape: keep it escaped
+            separators = (",", ": ") if indent else (",", ":")
             text = json.dumps(task, indent=indent, ensure_ascii=True, separators=separators)
     return text.replace("`", "\\u0060")
+
+
+def _indented_value(value: Any, indent: int) -> str:
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None or isinstance(value, bool):
+        return _LITERALS[value]
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, dict | list) and value:
+        return json.dumps(value, indent=indent, ensure_ascii=False).replace("\n", "\n" + " " * indent)
+    return _SCALAR.encode(value)
 
 
 def _inline(value: object, limit: int = _HEADER_TEXT_LIMIT) -> str:
@@ -194,13 +248,17 @@ def _inline(value: object, limit: int = _HEADER_TEXT_LIMIT) -> str:
     return text
 
 
-def _header_lines(task: Mapping[str, Any], schedule: Schedule | None, zone: tzinfo) -> list[str]:
+def _header_lines(
+    task: Mapping[str, Any], schedule: Schedule | None, zone: tzinfo, next_run: datetime | None
+) -> list[str]:
     lines = [f"📋 **Task: {_inline(task_name(task), 100)}**"]
     description = task.get("description")
     if isinstance(description, str) and description.strip():
         lines.append(f"├─ Description: {_inline(description)}")
     lines.append(f"├─ Schedule: {_schedule_text(task, schedule)}")
-    lines.append(f"├─ Next Run: {_next_run_text(task, schedule, zone)}")
+    shown_zone = schedule.zone if schedule else zone
+    next_text = when_text(next_run, shown_zone) if next_run is not None else _next_run_text(task, shown_zone)
+    lines.append(f"├─ Next Run: {next_text}")
     status = status_text(task)
     if status:
         lines.append(f"├─ Status: {_inline(status, 250)}")
@@ -214,15 +272,15 @@ def _schedule_text(task: Mapping[str, Any], schedule: Schedule | None) -> str:
     return f"{_inline(describe(schedule), 100)} ({schedule.zone.key})"
 
 
-def _next_run_text(task: Mapping[str, Any], schedule: Schedule | None, zone: tzinfo) -> str:
+def _next_run_text(task: Mapping[str, Any], zone: tzinfo) -> str:
     value = task.get("next_run")
     if value is None:
         return "—"
     try:
-        moment = parse_timestamp(value, schedule.zone if schedule else zone, "next_run")
+        moment = parse_timestamp(value, zone, "next_run")
     except ValueError:
         return _inline(value, 40)
-    return when_text(moment, schedule.zone if schedule else zone)
+    return when_text(moment, zone)
 
 
 def when_text(moment: datetime, zone: tzinfo) -> str:

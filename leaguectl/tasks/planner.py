@@ -181,7 +181,7 @@ def plan_message(
 ) -> Decision:
     """Decide what this pass does with one task message (see the module docstring)."""
     task = message.task
-    name = task_name(task) if task is not None else ""
+    name = message.name
     if not trusted:
         return Decision(Verdict.UNTRUSTED, message.id, name, f"written by {message.author_id or 'unknown'}, "
                         "who is neither the bot nor a trusted user or role")
@@ -264,7 +264,7 @@ def _plan_due(message_id: str, task: TaskDict, name: str, now: datetime, policy:
         return _plan_missed(message_id, task, name, schedule, decision.late_by, now, policy)
     claim = claim_task(task, schedule, slot, decision.next_run, now)
     try:
-        content = render(claim, schedule=schedule, zone=schedule.zone)
+        content = render(claim, schedule=schedule, zone=schedule.zone, next_run=decision.next_run or due_at)
     except TaskTooLong as exc:
         return Decision(Verdict.INVALID, message_id, name, str(exc), field="message")
     run = RunPlan(message_id, name, task, schedule, slot, decision.next_run, now - slot, action, claim, content)

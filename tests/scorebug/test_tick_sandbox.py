@@ -212,11 +212,22 @@ def test_dry_run_reports_the_plan_and_changes_nothing(cli: SandboxCli) -> None:
     assert voice_statuses(cli) == dict.fromkeys(GAMES)
 
 
-def test_a_rerun_after_a_crash_mid_tick_converges_without_duplicates(cli: SandboxCli) -> None:
+def test_a_dropped_post_is_retried_without_a_duplicate(cli: SandboxCli) -> None:
     cli.sandbox.inject_failure(4, "drop", service="discord")
     tick(cli)
-    tick(cli, minutes=3)
     assert len(scorebugs(cli)) == 2 and len(bot_messages(cli)) == 3
+
+
+def test_a_tick_that_fails_midway_is_completed_by_the_next_without_duplicates(cli: SandboxCli) -> None:
+    for k in range(4, 12):  # the first scorebug post fails through every retry
+        cli.sandbox.inject_failure(k, "500", service="discord")
+    first = tick(cli)
+    assert first["exit_code"] != 0
+    assert len(scorebugs(cli)) < 2
+    second = tick(cli, minutes=3)
+    assert second["exit_code"] == 0, second
+    assert len(scorebugs(cli)) == 2 and len(bot_messages(cli)) == 3
+    assert voice_statuses(cli)["game-3"] == "NYY 6 @ 5 POR - FINAL"
     cli.sandbox.clear_log()
     tick(cli, minutes=6)
     assert mutating(cli) == []

@@ -151,7 +151,9 @@ class Sandbox:
         server.sandbox = self
         self._server = server
         self._port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, name="leaguectl-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="leaguectl-sandbox", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -410,6 +412,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
     timeout = 60
+    disable_nagle_algorithm = True
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":

@@ -311,17 +311,19 @@ class SandboxState:
         for channel in channels:
             parent = channel.get("parent")
             if parent is not None:
-                self.channel(str(channel.get("id") or channel["name"])).parent_id = self.channel(parent).id
+                self.channel(str(channel.get("id") or channel["name"])).parent_id = self._channel_ref(
+                    parent, "parent"
+                ).id
         for number, message in enumerate(data.get("messages") or []):
             where = f"discord.messages[{number}]"
-            self._seed_message(self.channel(_need(message, "channel", where)).id, message, where)
+            self._seed_message(self._channel_ref(_need(message, "channel", where), where).id, message, where)
         for number, dm in enumerate(data.get("dms") or []):
             where = f"discord.dms[{number}]"
             channel = self.open_dm(self._user_ref(_need(dm, "user", where), where))
             self._seed_message(channel.id, dm, where)
         for key, attr in (("tasks_channel", "tasks_channel_id"), ("heartbeat_channel", "heartbeat_channel_id")):
             if data.get(key) is not None:
-                setattr(state, attr, self.channel(data[key]).id)
+                setattr(state, attr, self._channel_ref(data[key], f"discord.{key}").id)
         return state
 
     def _add_user(self, data: JSON, where: str) -> None:
@@ -369,6 +371,12 @@ class SandboxState:
             bot_denied=denied,
             voice_status=data.get("voice_status"),
         )
+
+    def _channel_ref(self, ref: Any, where: str) -> Channel:
+        try:
+            return self.channel(ref)
+        except KeyError as exc:
+            raise ScenarioError(f"{where}: unknown channel {ref!r}") from exc
 
     def _user_ref(self, ref: Any, where: str) -> str:
         aliases = {"bot": self.discord.bot_id, "owner": self.discord.owner_id}
@@ -466,7 +474,7 @@ class SandboxState:
             where = f"scorecards[{number}]"
             cards.append(
                 Scorecard(
-                    text_channel_id=self.channel(_need(entry, "text_channel", where)).id,
+                    text_channel_id=self._channel_ref(_need(entry, "text_channel", where), where).id,
                     sheet_key=str(_need(entry, "sheet_key", where)),
                     publisher_id=str(entry.get("publisher_id", self.discord.owner_id)),
                     published_at=parse_time(entry.get("published_at", self.clock.now()), where),
@@ -480,8 +488,8 @@ class SandboxState:
             where = f"voice_links[{number}]"
             links.append(
                 VoiceLink(
-                    voice_channel_id=self.channel(_need(entry, "voice_channel", where)).id,
-                    text_channel_id=self.channel(_need(entry, "text_channel", where)).id,
+                    voice_channel_id=self._channel_ref(_need(entry, "voice_channel", where), where).id,
+                    text_channel_id=self._channel_ref(_need(entry, "text_channel", where), where).id,
                     creator_id=str(entry.get("creator_id", self.discord.owner_id)),
                     type=str(entry.get("type", "public")),
                     created_at=parse_time(entry.get("created_at", self.clock.now()), where),

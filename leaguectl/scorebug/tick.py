@@ -45,7 +45,7 @@ log = logging.getLogger("leaguectl.scorebug")
 
 SCAN_LIMIT = 100
 """How many of the live-scores channel's newest messages are searched for the bot's own."""
-VOICE_CHANNEL_TYPES = (2, 13)
+VOICE_CHANNEL_TYPES = (2,)
 SHOW_REASON = "Active games in progress"
 HIDE_REASON = "No active games"
 
@@ -256,14 +256,23 @@ class Applier:
         self.pc.report.action("post-scorebug", message_id, game=game.game_id, score=game.status)
 
     def _edit_or_repost(self, message_id: str, embed: dict[str, Any]) -> None:
-        from leaguectl.discord_rest import UNKNOWN_MESSAGE, DiscordError
+        """Edit in place; repost when the message vanished or Discord refuses more edits of it.
+
+        Discord caps edits of messages older than an hour (30046), which a long
+        game reaches. The old message is deleted before the new one is posted,
+        so a crash in between leaves no duplicate: the next tick posts it.
+        """
+        from leaguectl.discord_rest import EDIT_LIMIT_OLD_MESSAGE, UNKNOWN_MESSAGE, DiscordError
 
         try:
             self.discord.edit_message(self.channel_id, message_id, embeds=[embed])
+            return
         except DiscordError as exc:
-            if exc.code != UNKNOWN_MESSAGE:
+            if exc.code == EDIT_LIMIT_OLD_MESSAGE:
+                self.discord.delete_message(self.channel_id, message_id, reason="edit limit reached; reposted")
+            elif exc.code != UNKNOWN_MESSAGE:
                 raise
-            self.discord.create_message(self.channel_id, embeds=[embed])
+        self.discord.create_message(self.channel_id, embeds=[embed])
 
     def _ledger(self, ledger: WriteLedger) -> None:
         lines = tuple(

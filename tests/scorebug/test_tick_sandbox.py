@@ -254,15 +254,30 @@ def test_a_corrupt_scorecards_file_is_a_config_error_naming_it_and_nothing_chang
     assert not everyone_can_view(cli)
 
 
-def test_a_missing_scorecards_file_means_no_games_and_gspread_is_never_loaded(cli: SandboxCli) -> None:
+def test_a_pass_without_scorecards_needs_neither_gspread_nor_google_auth(
+    cli: SandboxCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tick(cli)
     cli.extra_env["SCORECARDS_FILE"] = str(cli.workdir / "nothing-here.json")
-    for name in [m for m in sys.modules if m == "gspread" or m.startswith(("gspread.", "google."))]:
-        del sys.modules[name]
+    heavy = ("gspread", "google.auth", "google.oauth2", "requests")
+    for name in [m for m in sys.modules if m in heavy or m.startswith(tuple(f"{h}." for h in heavy))] + list(heavy):
+        monkeypatch.setitem(sys.modules, name, None)  # importing it (or a submodule) now raises ImportError
     report = tick(cli, minutes=3)
-    assert report["exit_code"] == 0
-    assert "gspread" not in sys.modules
+    assert report["exit_code"] == 0, report
     assert bot_messages(cli) == [] and not everyone_can_view(cli)
+
+
+def test_a_scorebug_discord_refuses_to_edit_any_more_is_replaced(cli: SandboxCli) -> None:
+    tick(cli)
+    game = channel_id(cli, "game-1")
+    old = next(m for m in bot_messages(cli) if m.embeds[0]["footer"]["text"].startswith(f"game {game}"))
+    old.edit_limited = True
+    cli.sandbox.set_sheet("sheet-one", full_sheet(live_cells(1, 2, 5, 3, first="A. Runner")))
+    report = tick(cli, minutes=63)
+    assert report["exit_code"] == 0, report
+    assert old.id not in {m.id for m in bot_messages(cli)}
+    assert "BOS  5" in scorebugs(cli)[game]["fields"][1]["value"]
+    assert len(scorebugs(cli)) == 2
 
 
 def test_the_tick_never_writes_the_bots_files(cli: SandboxCli) -> None:

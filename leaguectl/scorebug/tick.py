@@ -52,19 +52,22 @@ HIDE_REASON = "No active games"
 
 @dataclass
 class TeamCache:
-    """Each team fetched at most once per pass; a missing team is remembered as missing."""
+    """Each team fetched at most once per pass; a missing or unreadable team is remembered with why."""
 
     fetch: Callable[[int], Team]
-    teams: dict[int, Team | None] = field(default_factory=dict)
+    teams: dict[int, Team | str] = field(default_factory=dict)
 
-    def get(self, team_id: int) -> Team | None:
+    def get(self, team_id: int) -> Team | str:
+        """The team, or the reason it cannot be used (not in the league, bad row)."""
         if team_id not in self.teams:
-            from leaguectl.league_api import NotFound
+            from leaguectl.league_api import LeagueDataError, NotFound
 
             try:
                 self.teams[team_id] = self.fetch(team_id)
             except NotFound:
-                self.teams[team_id] = None
+                self.teams[team_id] = f"team {team_id} is not in the league"
+            except LeagueDataError as exc:
+                self.teams[team_id] = f"team {team_id} is unreadable ({exc})"
         return self.teams[team_id]
 
 
@@ -124,16 +127,13 @@ def _read_game(
         pc.report.error(f"scorecard {card.sheet_url}: {exc}", item=game_id)
         return UnknownGame(game_id)
     away, home = teams.get(scorebug.away_team_id), teams.get(scorebug.home_team_id)
-    if away is None or home is None:
-        missing = [
-            f"{side} team {team_id} (cell {cell})"
-            for side, team_id, cell, team in (
-                ("away", scorebug.away_team_id, "B5", away),
-                ("home", scorebug.home_team_id, "B6", home),
-            )
-            if team is None
+    if isinstance(away, str) or isinstance(home, str):
+        problems = [
+            f"{side} team (cell {cell_name}): {problem}"
+            for side, cell_name, problem in (("away", "B5", away), ("home", "B6", home))
+            if isinstance(problem, str)
         ]
-        pc.report.error(f"scorecard {card.sheet_url}: no {' or '.join(missing)} in the league", item=game_id)
+        pc.report.error(f"scorecard {card.sheet_url}: {'; '.join(problems)}", item=game_id)
         return UnknownGame(game_id)
     color = default_color(pc)
     return Game(
@@ -185,7 +185,10 @@ def _report_games(pc: PassContext, games: list[GameInput]) -> None:
     for game in games:
         if isinstance(game, Game):
             state = "final" if game.is_final else "live"
-            rows.append({"game": game.game_id, "state": state, "score": game.status, "voice": game.voice_channel_id})
+            row = {"game": game.game_id, "state": state, "score": game.status}
+            if game.voice_channel_id:
+                row["voice"] = game.voice_channel_id
+            rows.append(row)
         else:
             rows.append({"game": game.game_id, "state": "unread"})
     if rows:

@@ -187,7 +187,7 @@ def test_a_bad_team_id_is_an_error_for_that_game_only(cli: SandboxCli) -> None:
     report = tick(cli)
     assert report["exit_code"] == 1
     assert [e["item"] for e in report["errors"]] == [channel_id(cli, "game-1")]
-    assert "home team 99" in report["errors"][0]["message"]
+    assert "home team (cell B6): team 99 is not in the league" in report["errors"][0]["message"]
     assert set(scorebugs(cli)) == {channel_id(cli, "game-2")}
 
 

@@ -68,6 +68,9 @@ class SandboxCli:
 
     def env(self) -> dict[str, str]:
         environ: dict[str, str] = dict(self.sandbox.env(self.workdir))
+        # Per-test locks: the default lock dir is shared by every process, and a pass that finds its
+        # lock held by a concurrent test run is skipped (exit 0, nothing done).
+        environ["LOCK_DIR"] = str(self.workdir / "locks")
         environ.update(self.extra_env)
         return environ
 

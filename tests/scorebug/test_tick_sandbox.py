@@ -79,7 +79,13 @@ def voice_statuses(cli: SandboxCli) -> dict[str, str | None]:
 
 
 def mutating(cli: SandboxCli) -> list[Any]:
-    return [e for e in cli.sandbox.request_log if e.mutating and e.service == "discord"]
+    """Mutating Discord requests on the guild's channels (failure alerts go to the owner's DMs)."""
+    guild_channels = {c.id for c in cli.sandbox.state.guild_channels()}
+    return [
+        e
+        for e in cli.sandbox.request_log
+        if e.mutating and e.service == "discord" and e.path.split("/channels/")[-1].split("/")[0] in guild_channels
+    ]
 
 
 def everyone_can_view(cli: SandboxCli) -> bool:
@@ -292,3 +298,27 @@ def test_the_tick_never_writes_the_bots_files(cli: SandboxCli) -> None:
     after = {name: Path(cli.extra_env[name]).read_bytes() for name in before}
     assert after == before
     assert len(scorebugs(cli)) == 2
+
+
+def test_a_refused_voice_status_is_retried_each_tick_without_touching_the_scorebug_again(cli: SandboxCli) -> None:
+    voice = cli.sandbox.state.channel("game-1-voice")
+    voice.bot_denied.add("voice_status")
+    first = tick(cli)
+    assert first["exit_code"] == 1
+    assert [e["item"] for e in first["errors"]] == [channel_id(cli, "game-1")]
+    assert len(scorebugs(cli)) == 2 and voice_statuses(cli)["game-2"] == "POR 0 @ 2 WV"
+    cli.sandbox.clear_log()
+    tick(cli, minutes=3)
+    assert [str(e.route) for e in mutating(cli)] == ["PUT /channels/{channel_id}/voice-status"]
+    voice.bot_denied.discard("voice_status")
+    cli.sandbox.clear_log()
+    third = tick(cli, minutes=6)
+    assert third["exit_code"] == 0
+    assert voice_statuses(cli)["game-1"] == "BOS 4 @ 3 NYY"
+    assert sorted(str(e.route) for e in mutating(cli)) == [
+        "PATCH /channels/{channel_id}/messages/{message_id}",
+        "PUT /channels/{channel_id}/voice-status",
+    ]
+    cli.sandbox.clear_log()
+    tick(cli, minutes=9)
+    assert mutating(cli) == []

@@ -1,0 +1,119 @@
+"""`leaguectl sandbox`: serve the sandbox on loopback until Ctrl-C or SIGTERM.
+
+stdout gets shell `export NAME=value` lines (values shell-quoted) that point
+leaguectl at the sandbox, then one `# ready` comment line, so the output can be
+saved and sourced from another shell. The sandbox's clock runs in real time
+from now (or from the scenario's `now`), so an admin can run commands against
+it by hand; the control endpoints under `/_sandbox/` move it when needed.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import signal
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from leaguectl.errors import ExitCode, UsageError
+from leaguectl.runtime import Runtime
+
+READY_PREFIX = "# leaguectl sandbox ready"
+"""The last line printed on stdout once the sandbox answers; tests and scripts wait for it."""
+
+
+def load_scenario_file(path: Path) -> dict[str, Any]:
+    """A scenario from a JSON file; any problem is a usage error naming the file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--scenario {path}: cannot read it ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise UsageError(f"--scenario {path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"--scenario {path}: the top level must be a JSON object (a scenario)")
+    return data
+
+
+def export_lines(environ: dict[str, str]) -> list[str]:
+    """`export NAME=value` lines, each value quoted for POSIX shells."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in environ.items()]
+
+
+@contextmanager
+def _until_signal() -> Iterator[threading.Event]:
+    """An event set by SIGTERM or SIGINT (Ctrl-C); the previous handlers come back afterwards."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def serve_sandbox(
+    runtime: Runtime,
+    *,
+    port: int = 0,
+    scenario_file: Path | None = None,
+    demo_league: bool = True,
+    workdir: Path | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Serve until a signal (or `stop`, for tests in-process) arrives; returns the exit status (0)."""
+    from leaguectl.demo.week import demo_environment
+    from leaguectl.sandbox import Sandbox, SandboxClock, ScenarioError, demo_scenario
+    from leaguectl.sandbox.state import parse_time
+
+    now = runtime.clock.now()
+    if scenario_file is not None:
+        scenario = load_scenario_file(scenario_file)
+        source = str(scenario_file)
+    elif demo_league:
+        scenario, source = demo_scenario(now), "the built-in demo league"
+    else:
+        scenario, source = {}, "an empty guild"
+    try:
+        start = parse_time(scenario["now"], "scenario.now") if "now" in scenario else now
+        sandbox = Sandbox(scenario, clock=SandboxClock(start, manual=False), port=port)
+    except (ScenarioError, ValueError, TypeError, KeyError) as exc:
+        raise UsageError(f"scenario from {source} is not valid: {exc}") from None
+    with ExitStack() as stack:
+        if workdir is None:
+            files = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="leaguectl-sandbox-")))
+        else:
+            files = Path(workdir)
+            files.mkdir(parents=True, exist_ok=True)
+        try:
+            sandbox.start()
+        except OSError as exc:
+            raise UsageError(f"--port {port}: cannot listen on 127.0.0.1 ({exc.strerror or exc})") from None
+        stack.callback(sandbox.stop)
+        signalled = stack.enter_context(_until_signal())
+        environ = demo_environment(sandbox, files)
+        out = runtime.stdout
+        out.write("\n".join(export_lines(environ)) + "\n")
+        out.write(f"{READY_PREFIX} at {sandbox.base_url} ({source}); Ctrl-C or SIGTERM stops it\n")
+        out.flush()
+        runtime.stderr.write(
+            f"leaguectl sandbox: serving {source} at {sandbox.base_url}, clock at {start.isoformat()}.\n"
+            "Use it from another shell by sourcing the export lines above, e.g. save them with\n"
+            '  leaguectl sandbox --port 8765 | tee sandbox.env   and then   eval "$(cat sandbox.env)"\n'
+        )
+        runtime.stderr.flush()
+        while not (signalled.is_set() or (stop is not None and stop.is_set())):
+            signalled.wait(0.2)
+    runtime.stderr.write("leaguectl sandbox: stopped\n")
+    return int(ExitCode.OK)

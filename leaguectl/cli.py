@@ -21,7 +21,7 @@ from leaguectl.redact import scrub
 from leaguectl.runtime import Runtime, ShiftedClock
 
 # Modules under leaguectl.commands that define ``register(app)``; each owns its commands.
-COMMAND_MODULES: tuple[str, ...] = ("doctor", "status", "cleanup", "scorebug", "freeze", "tasks")
+COMMAND_MODULES: tuple[str, ...] = ("doctor", "status", "cleanup", "scorebug", "freeze", "tasks", "demo")
 _CLICK_USAGE_STATUS = 2
 
 app = typer.Typer(

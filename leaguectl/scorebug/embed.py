@@ -20,6 +20,8 @@ LIGHT = "░"
 OCCUPIED = "●"
 EMPTY = "○"
 FINAL_SUFFIX = " - FINAL"
+TITLE_LIMIT = 256
+"""Discord's embed title limit; a longer sheet header is cut rather than failing the post."""
 
 JsonObject = dict[str, Any]
 
@@ -96,7 +98,7 @@ def scorebug_embed(scorebug: Scorebug, away: TeamLook, home: TeamLook, *, footer
     """The compact embed: header as title, colour by win probability, bar and game state fields."""
     embed: JsonObject = {}
     if scorebug.header:
-        embed["title"] = scorebug.header
+        embed["title"] = scorebug.header[:TITLE_LIMIT]
     embed["color"] = embed_color(scorebug, away, home)
     embed["fields"] = [
         {

@@ -113,3 +113,8 @@ def test_embeds_compare_equal_after_discord_adds_its_own_keys() -> None:
     assert embed_signature(echoed) == embed_signature(sent)
     changed = scorebug_embed(parse_scorebug(b2s20(live_cells(away_score=5))), BOS, NYY, footer="game 1")
     assert embed_signature(changed) != embed_signature(sent)
+
+
+def test_an_overlong_header_is_cut_to_discords_title_limit() -> None:
+    scorebug = parse_scorebug(b2s20(live_cells(header="x" * 300)))
+    assert scorebug_embed(scorebug, BOS, NYY)["title"] == "x" * 256

@@ -197,8 +197,11 @@ class ScorecardReader:
             try:
                 credentials = credentials_class.from_service_account_info(account.info, scopes=list(READONLY_SCOPES))
             except (ValueError, KeyError) as exc:
+                # The exception's text is not shown: it may quote parts of the private key.
                 raise ConfigError(
-                    CREDENTIALS_SETTING, f"{account.path} is not a usable service-account key ({exc})"
+                    CREDENTIALS_SETTING,
+                    f"{account.path} is not a usable service-account key ({type(exc).__name__} while loading "
+                    "its private key; download a new JSON key for the service account)",
                 ) from None
             client_class = _rebased_client_class()
             http = client_class(credentials)

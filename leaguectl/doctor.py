@@ -229,10 +229,24 @@ def _check_channel(
         member_id=bot_id,
     )
     missing = missing_permissions(have, need.permissions)
+    if not missing and need.setting == "LIVE_SCORES_CHANNEL":
+        hidden = _as_hidden(channel.get("permission_overwrites", []), guild_id)
+        kept = channel_permissions(
+            guild_id=guild_id, member_roles=member_roles, roles=roles, overwrites=hidden, member_id=bot_id
+        )
+        lost = missing_permissions(kept, POST)
+        if lost:
+            missing = [f"{', '.join(lost)} once the channel is hidden from @everyone (add an overwrite for the bot)"]
     if missing:
         _check(ctx, need.setting, False, f"{label}: the bot lacks {', '.join(missing)} (used by {need.used_by})")
     else:
         _check(ctx, need.setting, True, f"#{channel.get('name')} ({channel['id']}): permissions ok")
+
+
+def _as_hidden(overwrites: Iterable[Mapping[str, Any]], guild_id: str) -> list[Mapping[str, Any]]:
+    """The overwrites as they are once scorebug-tick hides the channel (@everyone denied VIEW)."""
+    others = [o for o in overwrites if str(o.get("id")) != guild_id]
+    return [*others, {"id": guild_id, "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)}]
 
 
 def _check_admin_channel(ctx: PassContext, guild_id: str) -> None:

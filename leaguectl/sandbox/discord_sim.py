@@ -33,6 +33,7 @@ BUCKETS: dict[str, tuple[BucketSpec, str | None]] = {
     "GET /oauth2/applications/@me": (BucketSpec("application", 5, 5.0), None),
     "GET /guilds/{guild_id}/channels": (BucketSpec("guild-channels", 10, 10.0), "guild_id"),
     "GET /guilds/{guild_id}/members/{user_id}": (BucketSpec("guild-member", 10, 1.0), "guild_id"),
+    "GET /guilds/{guild_id}/roles": (BucketSpec("guild-roles", 5, 1.0), "guild_id"),
     "GET /channels/{channel_id}": (BucketSpec("channel", 5, 1.0), "channel_id"),
     "GET /channels/{channel_id}/messages": (BucketSpec("messages-read", 5, 1.0), "channel_id"),
     "GET /channels/{channel_id}/messages/{message_id}": (BucketSpec("messages-read", 5, 1.0), "channel_id"),
@@ -46,6 +47,11 @@ BUCKETS: dict[str, tuple[BucketSpec, str | None]] = {
 }
 """Route -> (bucket, name of the top-level path parameter the bucket is kept per)."""
 FALLBACK_BUCKET = BucketSpec("other", 5, 1.0)
+
+# Permission bits (platform.md §A.2) for the simulated roles.
+VIEW_CHANNEL, SEND_MESSAGES, READ_MESSAGE_HISTORY, EMBED_LINKS = 1 << 10, 1 << 11, 1 << 16, 1 << 14
+EVERYONE_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | EMBED_LINKS
+BOT_ROLE_PERMISSIONS = EVERYONE_PERMISSIONS | (1 << 4) | (1 << 13) | (1 << 28) | (1 << 48)
 
 
 class DiscordError(Exception):
@@ -87,6 +93,7 @@ class DiscordService:
         r.add("GET", "/oauth2/applications/@me", self.get_application)
         r.add("GET", "/guilds/{guild_id}/channels", self.get_guild_channels)
         r.add("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member)
+        r.add("GET", "/guilds/{guild_id}/roles", self.get_roles)
         r.add("GET", "/channels/{channel_id}", self.get_channel)
         r.add("GET", "/channels/{channel_id}/messages", self.list_messages)
         r.add("GET", "/channels/{channel_id}/messages/{message_id}", self.get_message)
@@ -198,6 +205,17 @@ class DiscordService:
         self._guild(request)
         return Response.json(200, [self.state.channel_json(c) for c in self.state.guild_channels()])
 
+    def get_roles(self, request: Request) -> Response:
+        """@everyone plus the bot's managed role, which carries every permission leaguectl needs."""
+        self._guild(request)
+        d = self.state.discord
+        roles = [
+            {"id": d.guild_id, "name": "@everyone", "permissions": str(EVERYONE_PERMISSIONS), "position": 0},
+            {"id": d.bot_role_id, "name": "League Bot", "permissions": str(BOT_ROLE_PERMISSIONS), "position": 1,
+             "managed": True},
+        ]
+        return Response.json(200, roles)
+
     def get_member(self, request: Request) -> Response:
         self._guild(request)
         user = self.state.discord.users.get(request.params["user_id"])
@@ -207,7 +225,7 @@ class DiscordService:
             "user": user.to_json(),
             "nick": None,
             "avatar": None,
-            "roles": [],
+            "roles": [self.state.discord.bot_role_id] if user.id == self.state.discord.bot_id else [],
             "joined_at": user.joined_at or "2023-01-01T00:00:00.000000+00:00",
             "deaf": False,
             "mute": False,

@@ -27,6 +27,14 @@ TEXT_TYPES = (0, 5)
 VOICE_TYPES = (2, 13)
 DM_TYPE = 1
 DENIABLE = ("view", "send", "history", "manage_messages", "manage_roles", "voice_status")
+DENIED_PERMISSION_BITS = {
+    "view": 1 << 10,
+    "send": 1 << 11,
+    "history": 1 << 16,
+    "manage_messages": 1 << 13,
+    "manage_roles": 1 << 28,
+    "voice_status": 1 << 48,
+}
 """What a scenario can deny the bot per channel (`bot_denied`): see README."""
 
 DEFAULT_DISCORD_TOKEN = "sandbox-discord-token"
@@ -126,6 +134,11 @@ class DiscordState:
     tasks_channel_id: str | None = None
     heartbeat_channel_id: str | None = None
     banned: bool = False
+
+    @property
+    def bot_role_id(self) -> str:
+        """The bot's managed role (simulated; one past the guild id's neighbourhood)."""
+        return str(int(self.guild_id) + 999)
 
 
 @dataclass
@@ -688,6 +701,18 @@ class SandboxState:
             data["nonce"] = message.nonce
         return data
 
+    def _overwrites_json(self, channel: Channel) -> list[JSON]:
+        """Stored overwrites, plus the bot's member overwrite: explicit access, minus `bot_denied`.
+
+        The explicit allow mirrors how leagues set up their bot: it keeps its access to a
+        channel it hides from @everyone.
+        """
+        overwrites: list[JSON] = list(copy.deepcopy(channel.permission_overwrites).values())
+        deny = sum(DENIED_PERMISSION_BITS[name] for name in channel.bot_denied)
+        allow = sum(DENIED_PERMISSION_BITS.values()) & ~deny
+        overwrites.append({"id": self.discord.bot_id, "type": 1, "allow": str(allow), "deny": str(deny)})
+        return overwrites
+
     def channel_json(self, channel: Channel) -> JSON:
         """The Discord API's channel object."""
         last = [m for m in self.discord.messages.values() if m.channel_id == channel.id]
@@ -708,7 +733,7 @@ class SandboxState:
             "name": channel.name,
             "position": channel.position,
             "parent_id": channel.parent_id,
-            "permission_overwrites": list(copy.deepcopy(channel.permission_overwrites).values()),
+            "permission_overwrites": self._overwrites_json(channel),
             "nsfw": False,
             "flags": 0,
         }

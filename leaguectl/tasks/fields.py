@@ -21,8 +21,8 @@ Fields leaguectl writes besides the tool's (all optional; absent means "nothing 
 ``claimed_at`` / ``paused_at``
     When a pass claimed the one-time task / when the task was paused.
 ``replaces``
-    Id of the message this one replaced when Discord refused an edit; an older message with that
-    id is a leftover copy and is deleted instead of run.
+    Id of the message this one replaced when Discord refused an edit (a list when it replaced a
+    replacement); an older message with such an id is a leftover copy, deleted instead of run.
 """
 
 from __future__ import annotations
@@ -129,6 +129,21 @@ def snowflake(value: object) -> str | None:
     if 15 <= len(text) <= 21 and text.isascii() and text.isdigit():
         return text
     return None
+
+
+MAX_REPLACED = 5
+
+
+def replaced_ids(value: object) -> list[str]:
+    """The ids a task's ``replaces`` names (one id or a list of them)."""
+    items = value if isinstance(value, list) else [value]
+    return [found for found in (snowflake(item) for item in items) if found is not None]
+
+
+def with_replaced(task: Mapping[str, Any], message_id: str) -> TaskDict:
+    """``task`` re-posted in place of ``message_id``, still naming the copies it replaced before."""
+    ids = list(dict.fromkeys([message_id, *replaced_ids(task.get("replaces"))]))[:MAX_REPLACED]
+    return {**task, "replaces": ids[0] if len(ids) == 1 else ids}
 
 
 def zone_for(task: Mapping[str, Any], default: ZoneInfo) -> ZoneInfo:

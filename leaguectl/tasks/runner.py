@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from leaguectl.discord_rest import UNKNOWN_MESSAGE, DiscordError
 from leaguectl.tasks.actions import perform
-from leaguectl.tasks.fields import snowflake, stamp
+from leaguectl.tasks.fields import replaced_ids, stamp
 from leaguectl.tasks.message import TaskMessage, TaskTooLong, read_message, when_text
 from leaguectl.tasks.planner import Decision, Policy, RunPlan, Verdict, after_failure, finished, plan_message
 from leaguectl.tasks.store import write_task
@@ -138,10 +138,10 @@ def scan_channel(
 
 def _note_replacement(message: TaskMessage, trusted: bool, replaced: dict[str, str]) -> None:
     """Remember ``replaces`` of trusted messages: the older copy they name is a leftover."""
-    if trusted and message.task is not None:
-        old = snowflake(message.task.get("replaces"))
-        if old is not None and old != message.id:
-            replaced.setdefault(old, message.id)
+    if trusted and message.task is not None and "replaces" in message.task:
+        for old in replaced_ids(message.task["replaces"]):
+            if old != message.id:
+                replaced.setdefault(old, message.id)
 
 
 def _work_key(decision: Decision) -> tuple[int, float, str]:
@@ -228,11 +228,13 @@ def _run(pc: PassContext, channel_id: str, plan: RunPlan, policy: Policy, tally:
             report.error(f"{label} not run: claiming it failed: {error}", item=plan.message_id)
         return
     _note_leftover(pc, label, written.leftover, written.leftover_problem)
+    # A re-posted task names the message it replaced; later writes in this pass must keep that.
+    carry = {"replaces": written.task["replaces"]} if written.reposted else {}
     result = perform(pc, plan, pc.now)
     if result.ok:
         tally.ran += 1
         if plan.finishes:
-            _finish(pc, channel_id, written.message_id, plan)
+            _finish(pc, channel_id, written.message_id, plan, carry, keep=written.leftover is not None)
         report.action("run", label, result=result.detail, **facts)
         return
     tally.failed += 1
@@ -245,23 +247,31 @@ def _run(pc: PassContext, channel_id: str, plan: RunPlan, policy: Policy, tally:
     report.error(f"{label} failed: {result.detail}; {outcome}", item=plan.message_id,
                  attempts=failure.task.get("attempts"))
     try:
-        rewritten = write_task(pc.discord, channel_id, written.message_id, failure.task, schedule=plan.schedule,
-                               zone=zone)
+        rewritten = write_task(pc.discord, channel_id, written.message_id, {**failure.task, **carry},
+                               schedule=plan.schedule, zone=zone)
     except (DiscordError, TaskTooLong) as error:
         report.error(f"{label}: could not record the failure in its message: {error}", item=written.message_id)
         return
     _note_leftover(pc, label, rewritten.leftover, rewritten.leftover_problem)
 
 
-def _finish(pc: PassContext, channel_id: str, message_id: str, plan: RunPlan) -> None:
-    """Delete a task after its last run; mark it done when the delete is refused."""
+def _finish(
+    pc: PassContext, channel_id: str, message_id: str, plan: RunPlan, carry: dict[str, Any], *, keep: bool = False
+) -> None:
+    """Delete a task after its last run; mark it done when the delete is refused.
+
+    ``keep``: an old copy of this task could not be deleted when it was re-posted; this message's
+    ``replaces`` is what keeps that copy from running, so it is marked done, not deleted.
+    """
+    problem: object = "an old copy of it could not be deleted"
+    if not keep:
+        try:
+            pc.discord.delete_message(channel_id, message_id, reason="one-time task ran")
+            return
+        except DiscordError as error:
+            problem = error
     try:
-        pc.discord.delete_message(channel_id, message_id, reason="one-time task ran")
-        return
-    except DiscordError as error:
-        problem = error
-    try:
-        write_task(pc.discord, channel_id, message_id, finished(plan.claim, pc.now, plan.schedule.zone),
+        write_task(pc.discord, channel_id, message_id, finished({**plan.claim, **carry}, pc.now, plan.schedule.zone),
                    schedule=plan.schedule, zone=plan.schedule.zone)
     except (DiscordError, TaskTooLong) as error:
         pc.report.error(f"task {plan.name!r} ran but its message could neither be deleted ({problem}) nor "

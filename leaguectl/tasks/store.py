@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from leaguectl.discord_rest import CANNOT_EDIT_OTHERS, EDIT_LIMIT_OLD_MESSAGE, DiscordError
 from leaguectl.schedule import Schedule
+from leaguectl.tasks.fields import with_replaced
 from leaguectl.tasks.message import render
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class Written:
     """Where the task lives now; ``leftover`` is an old copy that could not be deleted."""
 
     message_id: str
+    task: Mapping[str, Any]
     reposted: bool = False
     leftover: str | None = None
     leftover_problem: str | None = None
@@ -58,8 +60,8 @@ def write_task(
         if error.code not in REFUSED_EDIT_CODES:
             raise
     else:
-        return Written(message_id)
-    replacement = {**task, "replaces": message_id}
+        return Written(message_id, task)
+    replacement = with_replaced(task, message_id)
     new_text = render(replacement, schedule=schedule, zone=zone)
     nonce = "r" + hashlib.sha256(f"{message_id}\n{new_text}".encode()).hexdigest()[:24]
     posted = discord.create_message(channel_id, content=new_text, nonce=nonce)
@@ -67,5 +69,5 @@ def write_task(
     try:
         discord.delete_message(channel_id, message_id, reason="task re-posted by leaguectl (edit refused)")
     except DiscordError as error:
-        return Written(new_id, reposted=True, leftover=message_id, leftover_problem=str(error))
-    return Written(new_id, reposted=True)
+        return Written(new_id, replacement, reposted=True, leftover=message_id, leftover_problem=str(error))
+    return Written(new_id, replacement, reposted=True)

@@ -356,3 +356,58 @@ def test_the_report_counts_the_channels_tasks(sandbox_cli_factory: Factory, chan
     _, report = cli.run_json("run-due-tasks", at=NOW)
     assert report["details"]["tasks"] == {"messages": 3, "tasks": 2, "not-due": 1, "paused": 1}
     assert "next: 'Later'" in report["summary"]
+
+
+def test_a_trusted_users_one_time_task_runs_once_even_when_its_old_copy_cannot_be_deleted(
+    sandbox_cli_factory: Factory,
+) -> None:
+    once = tool_task("Helper ping", "in_2_minutes", naive(NOW - timedelta(seconds=10)), action_type="user_reminder",
+                     target=ALICE, template="from helper")
+    world = scenario([seeded(layout_a(once), author=HELPER)])
+    world["discord"]["channels"][0]["bot_denied"] = ["manage_messages"]
+    cli = sandbox_cli_factory(world, NOW, TASKS_TRUSTED_USERS=HELPER)
+    first, report = cli.run_json("run-due-tasks", at=NOW)
+    assert first.exit_code == 0, report["errors"]
+    assert report["warnings"]
+    for later in (timedelta(minutes=1), timedelta(minutes=30)):
+        assert cli.run_json("run-due-tasks", at=NOW + later)[0].exit_code == 0
+    assert [m.content for m in cli.sandbox.state.dm_messages(ALICE)] == ["from helper"]
+    copies = cli.sandbox.state.messages("tasks")
+    assert len(copies) == 2
+    done = [parse_content(m.content) for m in copies if m.author_id == BOT]
+    assert len(done) == 1 and isinstance(done[0], dict) and done[0]["status"] == "done"
+
+
+def test_trusted_roles_are_looked_up_once_per_author() -> None:
+    from leaguectl.tasks.runner import Trust
+
+    lookups: list[str] = []
+
+    def roles_of(user_id: str) -> set[str]:
+        lookups.append(user_id)
+        return {"900"} if user_id == HELPER else {"1"}
+
+    trust = Trust(BOT, [], ["900"], roles_of)
+    assert trust.allows(BOT) and trust.allows(HELPER) and trust.allows(HELPER)
+    assert not trust.allows(FAN) and not trust.allows(FAN)
+    assert lookups == [HELPER, FAN]
+    assert not Trust(BOT, [], [], roles_of).allows(HELPER)
+
+
+def test_a_replacement_of_a_replacement_still_marks_the_first_leftover(sandbox_cli_factory: Factory) -> None:
+    old_id = snowflake_at(NOW - timedelta(hours=3))
+    new_id = snowflake_at(NOW - timedelta(hours=2))
+    leftover = seeded(layout_a(due_daily("Chain")), author=HELPER, id=old_id)
+    current = seeded(layout_a({**due_daily("Chain"), "replaces": old_id}), id=new_id, edit_limited=True)
+    world = scenario([leftover, current])
+    world["discord"]["channels"][0]["bot_denied"] = ["manage_messages"]
+    cli = sandbox_cli_factory(world, NOW, TASKS_TRUSTED_USERS=HELPER)
+    result, _ = cli.run_json("run-due-tasks", at=NOW)
+    assert result.exit_code == 0
+    assert posts(cli) == ["hello"]
+    [newest] = [m for m in cli.sandbox.state.messages("tasks") if m.id not in (old_id, new_id)]
+    task = parse_content(newest.content)
+    assert isinstance(task, dict) and task["replaces"] == [new_id, old_id]
+    cli.run_json("run-due-tasks", at=NOW + timedelta(minutes=2))
+    assert posts(cli) == ["hello"]
+    assert [m.id for m in cli.sandbox.state.messages("tasks")] == [old_id, newest.id]

@@ -152,10 +152,23 @@ def read_live_channel(pc: PassContext, live: dict[str, Any] | None) -> ChannelVi
             "voice statuses are still set, and rewritten every tick until the channel exists"
         )
         return None
+    from leaguectl.discord_rest import MISSING_ACCESS, MISSING_PERMISSIONS, DiscordError
+
     discord = pc.discord
     bot_id = str(discord.current_user()["id"])
     channel_id = str(live["id"])
-    messages = list(discord.iter_messages(channel_id, limit=SCAN_LIMIT))
+    try:
+        messages = list(discord.iter_messages(channel_id, limit=SCAN_LIMIT))
+    except DiscordError as exc:
+        if exc.code not in (MISSING_ACCESS, MISSING_PERMISSIONS):
+            raise
+        pc.report.error(
+            f"cannot read the live-scores channel {channel_id} ({exc}); give the bot View Channel and "
+            "Read Message History there (its own overwrite, so hiding the channel does not lock it out). "
+            "Voice statuses are still set",
+            item=channel_id,
+        )
+        return None
     overwrites = live.get("permission_overwrites") or []
     return read_channel(channel_id, messages, bot_id, overwrites, pc.guild_id)
 

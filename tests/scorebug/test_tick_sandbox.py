@@ -322,3 +322,11 @@ def test_a_refused_voice_status_is_retried_each_tick_without_touching_the_scoreb
     cli.sandbox.clear_log()
     tick(cli, minutes=9)
     assert mutating(cli) == []
+
+
+def test_a_live_channel_the_bot_cannot_read_is_an_error_and_voice_statuses_still_update(cli: SandboxCli) -> None:
+    cli.sandbox.state.channel(LIVE).bot_denied.add("view")
+    report = tick(cli)
+    assert report["exit_code"] == 1
+    assert "View Channel" in report["errors"][0]["message"]
+    assert voice_statuses(cli)["game-3"] == "NYY 6 @ 5 POR - FINAL"

@@ -382,10 +382,14 @@ def _paused(task: TaskDict, now: datetime, default_zone: ZoneInfo) -> TaskDict |
 def _resumed(task: TaskDict, now: datetime, default_zone: ZoneInfo) -> TaskDict | None:
     """Active again, errors cleared; a missing or past ``next_run`` moves to the next slot.
 
+    Applies to paused tasks, claims left behind, tasks waiting for a retry, and tasks without a
+    ``next_run`` (the original tool's first version wrote none).
+
     A one-time task whose time has passed (a kept missed task, a stale claim) is due at once:
     the next ``run-due-tasks`` pass runs it.
     """
-    if not is_paused(task) and task.get("status") != Status.RUNNING.value and not task.get("retry_of"):
+    stuck = task.get("status") == Status.RUNNING.value or bool(task.get("retry_of")) or task.get("next_run") is None
+    if not is_paused(task) and not stuck:
         return None
     resumed = without(task, "status", "paused_at", "claimed_at", "attempts", "last_error", "retry_of", "paused")
     resumed["active"] = True

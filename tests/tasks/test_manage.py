@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -261,3 +262,14 @@ def test_a_name_shared_by_two_tasks_must_be_given_by_id(sandbox_cli_factory: Fac
     result, report = cli.run_json("tasks", "remove", "Twin", at=NOW)
     assert result.exit_code == 64 and "give the message id" in str(report["errors"])
     assert len(cli.sandbox.state.messages("tasks")) == 2
+
+
+def test_resume_gives_a_task_without_next_run_its_first_run(sandbox_cli_factory: Factory) -> None:
+    bare = {key: value for key, value in tool_task("Old style", "daily", "", time="09:00").items()
+            if key != "next_run"}
+    cli = empty(sandbox_cli_factory, [task_message(json.dumps(bare, indent=2), now=NOW)])
+    result, report = cli.run_json("run-due-tasks", at=NOW)
+    assert result.exit_code == 1 and report["errors"][0]["field"] == "next_run"
+    assert "next_run" not in tasks(cli)["Old style"]
+    cli.run_json("tasks", "resume", "Old style", at=NOW)
+    assert tasks(cli)["Old style"]["next_run"] == "2026-03-02T09:00:00+01:00"

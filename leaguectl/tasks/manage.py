@@ -218,7 +218,7 @@ def view(message: TaskMessage, trusted: bool, default_zone: ZoneInfo) -> TaskVie
         next_run = stored_next_run(task, schedule)
         if next_run is None:
             raise TaskFormatError("next_run", "is missing")
-    except (TaskFormatError, ValueError) as error:
+    except (TaskFormatError, ValueError, ArithmeticError, TypeError) as error:
         return TaskView(message, trusted, schedule_or_none(task, default_zone), None, "invalid", str(error))
     return TaskView(message, trusted, schedule, next_run, _status(task, trusted), None)
 
@@ -327,7 +327,10 @@ def show_task(pc: PassContext, ref: str) -> None:
         if state:
             details["task"]["state"] = state
     if item.schedule is not None and item.next_run is not None:
-        details["next_runs"] = preview_rows(item.schedule, item.next_run)
+        try:
+            details["next_runs"] = preview_rows(item.schedule, item.next_run)
+        except (ValueError, ArithmeticError) as error:
+            pc.report.error(f"task {item.name!r}: its next runs cannot be computed: {error}", item=message.id)
     if item.problem:
         pc.report.error(f"task {item.name!r} is malformed: {item.problem}", item=message.id)
     pc.report.summary = f"{item.name!r} ({item.status})"

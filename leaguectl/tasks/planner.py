@@ -33,7 +33,7 @@ task falls due, and always by ``tasks list``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -179,7 +179,21 @@ def plan_message(
     policy: Policy,
     superseded_by: str | None = None,
 ) -> Decision:
-    """Decide what this pass does with one task message (see the module docstring)."""
+    """Decide what this pass does with one task message (see the module docstring).
+
+    Whatever a task's fields hold, the answer is a decision: values out of any sensible range
+    (year 1, ``every_99999999999_weeks``) make the task invalid, never the pass fail.
+    """
+    try:
+        return _plan(message, trusted=trusted, now=now, policy=policy, superseded_by=superseded_by)
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        field = error_field(str(exc))
+        return Decision(Verdict.INVALID, message.id, message.name, f"cannot be scheduled: {exc}", field=field)
+
+
+def _plan(
+    message: TaskMessage, *, trusted: bool, now: datetime, policy: Policy, superseded_by: str | None
+) -> Decision:
     task = message.task
     name = message.name
     if not trusted:
@@ -207,15 +221,12 @@ def quick_due_at(task: Mapping[str, Any], default_zone: ZoneInfo) -> datetime | 
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        return moment.astimezone(UTC)
-    try:
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC)
         zone = zone_for(task, default_zone)
-    except ScheduleError:
+        instant = moment.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    instant = moment.replace(tzinfo=zone, fold=0).astimezone(UTC)
     schedule = task.get("schedule")
     if isinstance(schedule, str) and "TZID" in schedule.upper():
         return instant - _ZONE_SLACK
@@ -242,11 +253,12 @@ def _plan_claimed(message_id: str, task: TaskDict, name: str, now: datetime, pol
 def _plan_due(message_id: str, task: TaskDict, name: str, now: datetime, policy: Policy) -> Decision:
     try:
         schedule = parse_schedule(task, policy.default_zone)
-        due_at = stored_next_run(task, schedule)
+        due_at = _in_range("next_run", task, lambda: stored_next_run(task, schedule))
         if due_at is None:
             raise TaskFormatError("next_run", "is missing (`leaguectl tasks resume` sets it)")
         retry_of = task.get("retry_of")
-        retry_slot = None if retry_of is None else parse_timestamp(retry_of, schedule.zone, "retry_of")
+        retry_slot = None if retry_of is None else _in_range(
+            "retry_of", task, lambda: parse_timestamp(retry_of, schedule.zone, "retry_of"))
         action = action_spec(task, policy)
     except TaskFormatError as exc:
         return Decision(Verdict.INVALID, message_id, name, exc.problem, field=exc.field)
@@ -269,6 +281,14 @@ def _plan_due(message_id: str, task: TaskDict, name: str, now: datetime, policy:
         return Decision(Verdict.INVALID, message_id, name, str(exc), field="message")
     run = RunPlan(message_id, name, task, schedule, slot, decision.next_run, now - slot, action, claim, content)
     return Decision(Verdict.RUN, message_id, name, due_at=due_at, run=run)
+
+
+def _in_range(field: str, task: Mapping[str, Any], read: Callable[[], datetime | None]) -> datetime | None:
+    """``read()``, with a timestamp too close to year 1 or 9999 reported against ``field``."""
+    try:
+        return read()
+    except OverflowError:
+        raise TaskFormatError(field, f"{task.get(field)!r} is out of range") from None
 
 
 def _plan_missed(
@@ -310,7 +330,7 @@ def schedule_or_none(task: Mapping[str, Any], default: ZoneInfo) -> Schedule | N
     """The task's schedule when it parses, for headers of tasks being paused or kept."""
     try:
         return parse_schedule(task, default)
-    except ValueError:
+    except (ValueError, ArithmeticError, TypeError):
         return None
 
 

@@ -253,3 +253,17 @@ def test_nonces_differ_per_message_and_slot_and_fit_discords_limit() -> None:
 def test_a_channel_post_targets_its_channel() -> None:
     run = _due_daily()
     assert run.action.kind == "channel_post" and run.action.channel_id == GENERAL and run.action.text == "hello"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"next_run": "0001-01-01T00:00:00"}, "next_run"),
+        ({"schedule": "every_99999999999_weeks"}, "schedule"),
+    ],
+)
+def test_values_out_of_range_make_the_task_invalid_not_the_pass_fail(changes: dict[str, Any], field: str) -> None:
+    task = {**tool_task("Huge", "daily", "2026-03-02T09:00:00", time="09:00"), **changes}
+    decision = plan(task, datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    assert decision.verdict is Verdict.INVALID
+    assert decision.field == field

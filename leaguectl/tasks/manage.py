@@ -99,7 +99,7 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
             "day_of_week": None if new.day_of_week is None else WEEKDAY_NAMES[parse_weekday(new.day_of_week,
                                                                                           "--day-of-week")],
             "action_type": new.action.strip(),
-            "action_target": new.target,
+            "action_target": None if new.target is None else (snowflake(new.target) or new.target.strip()),
             "action_template": new.message,
             "one_time": False,
             "created_at": stamp(now, zone),

@@ -82,6 +82,7 @@ def test_an_added_one_time_reminder_runs_once_and_disappears(sandbox_cli_factory
                              "--target", f"<@{ALICE}>", "-m", "ping", at=NOW)
     assert result.exit_code == 0
     assert tasks(cli)["Ping Alice"]["one_time"] is True
+    assert tasks(cli)["Ping Alice"]["action_target"] == ALICE
     cli.run_json("run-due-tasks", at=NOW + timedelta(minutes=10, seconds=5))
     cli.run_json("run-due-tasks", at=NOW + timedelta(minutes=11))
     assert [m.content for m in cli.sandbox.state.dm_messages(ALICE)] == ["ping"]

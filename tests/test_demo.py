@@ -89,6 +89,7 @@ def test_the_deliberately_broken_task_is_an_expected_exit_1(week: CliResult) -> 
     text = section(week.stdout, "run-due-tasks")
     assert "exit 1:" in text
     assert "ok   exit 1: only the deliberately broken task reported (Broken task)" in text
+    assert "ok   paused, untrusted and broken tasks left as they are" in text
 
 
 def test_demo_output_has_no_secrets_of_the_sandbox(week: CliResult) -> None:

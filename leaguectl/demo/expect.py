@@ -16,6 +16,7 @@ not deleted.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -213,10 +214,31 @@ def _broken_tasks(facts: DemoFacts) -> list[str]:
     return [str(t["name"]) for t in facts.tasks if "malformed" in str(t.get("expect", ""))]
 
 
-def _ran(report: JSON | None, name: str) -> bool:
-    return any(
-        a.get("kind") == "run" and f"'{name}'" in str(a.get("target")) for a in (report or {}).get("actions") or []
-    )
+def _task_messages(snapshot: JSON, name: str) -> dict[str, tuple[Any, Any]]:
+    """The tasks-channel messages holding task `name` (by its JSON `"task_name"` value)."""
+    tasks_id = snapshot["discord"].get("tasks_channel_id")
+    needles = {json.dumps(name), json.dumps(name, ensure_ascii=False)}
+    for entry in snapshot["discord"]["channels"]:
+        if entry["id"] == tasks_id:
+            return {
+                m["id"]: (m["content"], m["embeds"])
+                for m in entry.get("messages", [])
+                if any(f'"task_name": {needle}' in m["content"] for needle in needles)
+            }
+    return {}
+
+
+def _task_touched(result: PassResult, name: str) -> bool:
+    """Was the task's message claimed (edited with its next run, or removed) during the pass?"""
+    before, after = _task_messages(result.before, name), _task_messages(result.after, name)
+    return any(after.get(message_id) != kept for message_id, kept in before.items())
+
+
+def _ran(result: PassResult, name: str) -> bool:
+    """The task's message was claimed and the report names the task in an action."""
+    actions = (result.report or {}).get("actions") or []
+    named = any(name in json.dumps(action, ensure_ascii=False) for action in actions)
+    return named and _task_touched(result, name)
 
 
 def check_run_due_tasks(result: PassResult, facts: DemoFacts) -> list[Check]:
@@ -234,7 +256,7 @@ def check_run_due_tasks(result: PassResult, facts: DemoFacts) -> list[Check]:
         checks.append(Check(ok, text))
     else:
         checks.append(_exit_check(result))
-    missing = [name for name in result.step.tasks_due if not _ran(result.report, name)]
+    missing = [name for name in result.step.tasks_due if not _ran(result, name)]
     checks.append(
         Check(
             not missing,
@@ -242,10 +264,13 @@ def check_run_due_tasks(result: PassResult, facts: DemoFacts) -> list[Check]:
         )
     )
     idle = [str(t["name"]) for t in facts.tasks if str(t.get("expect", "")).startswith(("not run", "reported"))]
-    wrongly = [name for name in idle if _ran(result.report, name)]
+    wrongly = [name for name in idle if _task_touched(result, name)]
     if idle:
         checks.append(
-            Check(not wrongly, "paused and untrusted tasks left alone" if not wrongly else f"ran: {_names(wrongly)}")
+            Check(
+                not wrongly,
+                "paused, untrusted and broken tasks left as they are" if not wrongly else f"changed: {_names(wrongly)}",
+            )
         )
     runs = sum(1 for a in (result.report or {}).get("actions") or [] if a.get("kind") == "run")
     sent = [c for c in result.changes if c.kind in ("new", "sent") and c.place != "#tasks"]

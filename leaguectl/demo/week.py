@@ -157,6 +157,8 @@ def run_demo(runtime: Runtime, *, workdir: Path | None = None, json_output: bool
                 result.checks = check_pass(result, facts)
                 results.append(result)
                 renderer.pass_done(len(results), len(runnable), result)
+                if result.exit_code == ExitCode.TERMINATED:
+                    stop.set()  # SIGTERM reached the pass's own handler: end the week here too
     renderer.finish(results, missing)
     if stop.is_set():
         return int(ExitCode.TERMINATED)

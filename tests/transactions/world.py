@@ -107,12 +107,17 @@ def scenario(
     standings_mode: str = "ok",
     offseason: bool = False,
     messages: list[dict[str, Any]] | None = None,
+    entered_at: datetime = LAST_MONDAY,
+    standings: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The world just before Monday: ``current`` is ``week`` with ``freeze``."""
+    """``current`` is ``week`` with ``freeze``; the bot announced that week's freeze at ``entered_at``.
+
+    The defaults are the world just before Monday; thaw tests pass ``entered_at=MONDAY``.
+    """
     info = weekly_info_messages(week)
     seeded = [
         {"channel": "transaction-log", "author": "bot", "content": freeze_announcement(week),
-         "timestamp": (LAST_MONDAY + timedelta(seconds=1)).isoformat()},
+         "timestamp": (entered_at + timedelta(seconds=1)).isoformat()},
         {"channel": "weekly-info", "author": "owner", "content": "Reminder: playoff vote closes Friday.",
          "timestamp": (LAST_MONDAY - timedelta(days=1)).isoformat()},
         {"channel": "weekly-info", "author": "bot", "content": info[0],
@@ -146,7 +151,7 @@ def scenario(
             "teams": TEAMS,
             "players": players(),
             "transactions": regular_transactions(week + 1) if transactions is None else transactions,
-            "standings": STANDINGS,
+            "standings": STANDINGS if standings is None else standings,
             "standings_mode": standings_mode,
         },
     }
@@ -157,3 +162,10 @@ def league_and_channels(sandbox: Any) -> dict[str, Any]:
     snapshot: dict[str, Any] = sandbox.state.normalized_snapshot()
     snapshot["messages"].pop(f"dm:{sandbox.state.discord.owner_id}", None)
     return snapshot
+
+
+def thaw_scenario(**options: Any) -> dict[str, Any]:
+    """Saturday of week 11: the freeze began on Monday; the frozen claims of weeks 11..12 wait."""
+    options.setdefault("transactions", frozen_claims(11))
+    options.setdefault("freeze", True)
+    return scenario(week=11, entered_at=MONDAY, **options)

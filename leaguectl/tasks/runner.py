@@ -28,7 +28,7 @@ from leaguectl.tasks.actions import perform
 from leaguectl.tasks.fields import replaced_ids, stamp
 from leaguectl.tasks.message import TaskMessage, TaskTooLong, read_message, when_text
 from leaguectl.tasks.planner import Decision, Policy, RunPlan, Verdict, after_failure, finished, plan_message
-from leaguectl.tasks.store import write_task
+from leaguectl.tasks.store import Written, write_task
 
 if TYPE_CHECKING:
     from leaguectl.passrun import PassContext
@@ -149,6 +149,7 @@ def _work_key(decision: Decision) -> tuple[int, float, str]:
     slot = decision.run.slot.timestamp() if decision.run is not None else 0.0
     return (_WORK_ORDER[decision.verdict], slot, decision.message_id)
 
+
 # ---------------------------------------------------------------------------------- the pass
 
 
@@ -156,7 +157,6 @@ def _work_key(decision: Decision) -> tuple[int, float, str]:
 class Tally:
     ran: int = 0
     failed: int = 0
-    missed: int = 0
     cleaned: int = 0
 
 
@@ -196,14 +196,36 @@ def _apply(pc: PassContext, channel_id: str, decision: Decision, policy: Policy,
     elif decision.verdict is Verdict.SUPERSEDED:
         _delete_leftover(pc, channel_id, decision, tally)
     elif decision.verdict is Verdict.MISSED:
-        _handle_missed(pc, channel_id, decision, policy, tally)
+        _handle_missed(pc, channel_id, decision)
     elif decision.verdict is Verdict.STALE_CLAIM:
-        _handle_stale(pc, channel_id, decision, policy)
+        _handle_stale(pc, channel_id, decision)
 
 
 def _run(pc: PassContext, channel_id: str, plan: RunPlan, policy: Policy, tally: Tally) -> None:
-    report, zone = pc.report, plan.schedule.zone
+    """Claim, act, finish (module docstring); every outcome ends up in the report."""
     label = f"task {plan.name!r}"
+    facts = _run_facts(plan)
+    if pc.dry_run:
+        pc.report.action("run", label, **facts)
+        return
+    written = _claim(pc, channel_id, plan, label)
+    if written is None:
+        return
+    # A re-posted task names the message it replaced; later writes in this pass must keep that.
+    carry = {"replaces": written.task["replaces"]} if written.reposted else {}
+    result = perform(pc, plan, pc.now)
+    if result.ok:
+        tally.ran += 1
+        if plan.finishes:
+            _finish(pc, channel_id, written.message_id, plan, carry, keep=written.leftover is not None)
+        pc.report.action("run", label, result=result.detail, **facts)
+        return
+    tally.failed += 1
+    _record_failure(pc, channel_id, written.message_id, plan, result.detail, carry, policy)
+
+
+def _run_facts(plan: RunPlan) -> dict[str, Any]:
+    zone = plan.schedule.zone
     facts: dict[str, Any] = {
         "message": plan.message_id,
         "action": plan.action.kind,
@@ -212,45 +234,44 @@ def _run(pc: PassContext, channel_id: str, plan: RunPlan, policy: Policy, tally:
     }
     if plan.late_by.total_seconds() >= 60:
         facts["late_minutes"] = int(plan.late_by.total_seconds() // 60)
-    if pc.dry_run:
-        report.action("run", label, **facts)
-        return
+    return facts
+
+
+def _claim(pc: PassContext, channel_id: str, plan: RunPlan, label: str) -> Written | None:
+    """Write the claim; None (reported) when it could not be written, so the task does not run."""
     try:
         written = write_task(pc.discord, channel_id, plan.message_id, plan.claim, schedule=plan.schedule,
-                             zone=zone, content=plan.claim_content)
+                             zone=plan.schedule.zone, content=plan.claim_content)
     except TaskTooLong as error:
-        report.error(f"{label} not run: {error}; message left as it is", item=plan.message_id, field="message")
-        return
+        pc.report.error(f"{label} not run: {error}; message left as it is", item=plan.message_id, field="message")
+        return None
     except DiscordError as error:
         if error.code == UNKNOWN_MESSAGE:
-            report.skip(f"{label}: its message was deleted before it could be claimed", item=plan.message_id)
+            pc.report.skip(f"{label}: its message was deleted before it could be claimed", item=plan.message_id)
         else:
-            report.error(f"{label} not run: claiming it failed: {error}", item=plan.message_id)
-        return
+            pc.report.error(f"{label} not run: claiming it failed: {error}", item=plan.message_id)
+        return None
     _note_leftover(pc, label, written.leftover, written.leftover_problem)
-    # A re-posted task names the message it replaced; later writes in this pass must keep that.
-    carry = {"replaces": written.task["replaces"]} if written.reposted else {}
-    result = perform(pc, plan, pc.now)
-    if result.ok:
-        tally.ran += 1
-        if plan.finishes:
-            _finish(pc, channel_id, written.message_id, plan, carry, keep=written.leftover is not None)
-        report.action("run", label, result=result.detail, **facts)
-        return
-    tally.failed += 1
-    failure = after_failure(plan, result.detail, pc.now, policy)
-    outcome = {
-        "retry": f"retry at {when_text(failure.retry_at, zone)}" if failure.retry_at else "",
-        "next-slot": "next try at its next run",
-        "paused": f"paused after {failure.task.get('attempts')} failed attempts",
-    }[failure.outcome]
-    report.error(f"{label} failed: {result.detail}; {outcome}", item=plan.message_id,
-                 attempts=failure.task.get("attempts"))
+    return written
+
+
+def _record_failure(pc: PassContext, channel_id: str, message_id: str, plan: RunPlan, error: str,
+                    carry: dict[str, Any], policy: Policy) -> None:
+    """Write attempts, last_error and the retry (or the pause) into the task; report the failure."""
+    label, zone = f"task {plan.name!r}", plan.schedule.zone
+    failure = after_failure(plan, error, pc.now, policy)
+    if failure.outcome == "paused":
+        outcome = f"paused after {failure.task.get('attempts')} failed attempts"
+    elif failure.retry_at is not None:
+        outcome = f"retry at {when_text(failure.retry_at, zone)}"
+    else:
+        outcome = "next try at its next run"
+    pc.report.error(f"{label} failed: {error}; {outcome}", item=plan.message_id, attempts=failure.task.get("attempts"))
     try:
-        rewritten = write_task(pc.discord, channel_id, written.message_id, {**failure.task, **carry},
-                               schedule=plan.schedule, zone=zone)
-    except (DiscordError, TaskTooLong) as error:
-        report.error(f"{label}: could not record the failure in its message: {error}", item=written.message_id)
+        rewritten = write_task(pc.discord, channel_id, message_id, {**failure.task, **carry}, schedule=plan.schedule,
+                               zone=zone)
+    except (DiscordError, TaskTooLong) as problem:
+        pc.report.error(f"{label}: could not record the failure in its message: {problem}", item=message_id)
         return
     _note_leftover(pc, label, rewritten.leftover, rewritten.leftover_problem)
 
@@ -301,9 +322,8 @@ def _delete_leftover(pc: PassContext, channel_id: str, decision: Decision, tally
     pc.report.action("delete-leftover", label, message=decision.message_id, reason=decision.reason)
 
 
-def _handle_missed(pc: PassContext, channel_id: str, decision: Decision, policy: Policy, tally: Tally) -> None:
+def _handle_missed(pc: PassContext, channel_id: str, decision: Decision) -> None:
     label = f"task {decision.name!r}"
-    tally.missed += 1
     pc.report.warn(f"{label} {decision.reason}", item=decision.message_id)
     keep = decision.update is not None
     if not pc.dry_run:
@@ -319,7 +339,7 @@ def _handle_missed(pc: PassContext, channel_id: str, decision: Decision, policy:
     pc.report.action("keep-missed" if keep else "remove-missed", label, message=decision.message_id)
 
 
-def _handle_stale(pc: PassContext, channel_id: str, decision: Decision, policy: Policy) -> None:
+def _handle_stale(pc: PassContext, channel_id: str, decision: Decision) -> None:
     label = f"task {decision.name!r}"
     pc.report.error(f"{label}: {decision.reason}; paused", item=decision.message_id)
     if pc.dry_run or decision.update is None:
@@ -344,6 +364,7 @@ def _summary(pc: PassContext, scan: Scan, tally: Tally, settings: Settings) -> s
         ("untrusted", counts.get(Verdict.UNTRUSTED.value, 0)),
         ("paused", counts.get(Verdict.PAUSED.value, 0) + counts.get(Verdict.STALE_CLAIM.value, 0)),
         ("not due", counts.get(Verdict.NOT_DUE.value, 0)),
+        ("leftover copies deleted", tally.cleaned),
     ):
         if number:
             parts.append(f"{number} {label}")

@@ -275,7 +275,8 @@ def list_tasks(pc: PassContext, *, as_json: bool) -> None:
     for item in rows:
         counts[item["status"]] = counts.get(item["status"], 0) + 1
     breakdown = ", ".join(f"{number} {status}" for status, number in sorted(counts.items()))
-    pc.report.summary = f"{len(rows)} tasks" + (f" ({breakdown})" if breakdown else "")
+    noun = "task" if len(rows) == 1 else "tasks"
+    pc.report.summary = f"{len(rows)} {noun}" + (f" ({breakdown})" if breakdown else "")
     if as_json:
         pc.report.details["tasks"] = rows
         return

@@ -1086,11 +1086,11 @@ def _expectations(moveids: dict[str, str]) -> JSON:
             "labels": moveids,
         },
         "cleanup": {
-            "warn": ["bearsroar", "whalefacts"],
+            "warn": ["bearsroar", "whalefacts", "neverused"],
             "warn_again_no_warning_found": ["lostwarning"],
             "delete": ["grandslam", "rainout"],
             "unreachable_creator": {"pinstripes": "creator's DMs are closed", "oldschool": "creator left the guild"},
-            "untouched": ["neverused", "retired", "rules", "schedule"],
+            "untouched": ["retired", "rules", "schedule"],
             "note": "ages are relative to the scenario's now; the categories hold for a cleanup run 0-6 days later",
         },
     }

@@ -192,7 +192,8 @@ def test_stale_commands_match_the_documented_cleanup(scenario: dict[str, Any], d
     creators = {c["id"]: c for c in demo.state.creators()}
 
     def unused_days(name: str) -> float:
-        last = datetime.fromisoformat(commands[name]["last_used"]).replace(tzinfo=UTC)
+        # never used counts from creation (SPEC §2.4)
+        last = datetime.fromisoformat(commands[name]["last_used"] or commands[name]["created_at"]).replace(tzinfo=UTC)
         return (NOW - last) / timedelta(days=1)
 
     def warning_dms(name: str) -> list[datetime]:
@@ -200,7 +201,8 @@ def test_stale_commands_match_the_documented_cleanup(scenario: dict[str, Any], d
         return [m.timestamp for m in demo.state.dm_messages(user) if f"**{name}**" in json.dumps(m.embeds)]
 
     for name in expect["warn"]:
-        assert 60 <= unused_days(name) < 84 and not commands[name]["warning_sent"] and commands[name]["is_active"]
+        assert 60 <= unused_days(name) < 84 or commands[name]["last_used"] is None
+        assert not commands[name]["warning_sent"] and commands[name]["is_active"]
     for name in expect["delete"]:
         assert unused_days(name) >= 90 and commands[name]["warning_sent"]
         assert warning_dms(name) and all(NOW - sent >= timedelta(days=7) for sent in warning_dms(name))

@@ -168,11 +168,18 @@ class ThawPlan:
 
     @property
     def cancelled(self) -> tuple[MoveDecision, ...]:
-        return tuple(decision for decision in self.decisions if not decision.accepted)
+        """Losing moves in submission order (first row id), the order they are applied in."""
+        return _in_submission_order(decision for decision in self.decisions if not decision.accepted)
 
     @property
     def accepted(self) -> tuple[MoveDecision, ...]:
-        return tuple(decision for decision in self.decisions if decision.accepted)
+        """Granted moves in submission order (first row id), the order they are logged in.
+
+        Not the decision order: a rerun that finds the losers already cancelled
+        sees the winners as uncontested, and must still log them in the order a
+        clean run did, so the transaction log reads the same either way.
+        """
+        return _in_submission_order(decision for decision in self.decisions if decision.accepted)
 
     def priority_table(self) -> list[dict[str, Any]]:
         """One row per move in decision order: the audit trail for the report."""
@@ -195,6 +202,10 @@ class ThawPlan:
                 }
             )
         return table
+
+
+def _in_submission_order(decisions: Iterable[MoveDecision]) -> tuple[MoveDecision, ...]:
+    return tuple(sorted(decisions, key=lambda d: (d.move.first_row_id, d.move.moveid)))
 
 
 def _ignore_reason(row: Transaction, season: int, week: int) -> str | None:

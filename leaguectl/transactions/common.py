@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from leaguectl.errors import ConfigError, ServiceUnavailable
+from leaguectl.errors import ConfigError, LeaguectlError, PermissionProblem, ServiceUnavailable
 
 if TYPE_CHECKING:
     from leaguectl.discord_rest import DiscordClient, JsonObject
@@ -12,7 +14,13 @@ if TYPE_CHECKING:
     from leaguectl.models import Current
     from leaguectl.passrun import PassContext
 
-__all__ = ["CurrentNotConfirmed", "bot_user_id", "find_text_channel", "patch_current_confirmed"]
+__all__ = [
+    "CurrentNotConfirmed",
+    "bot_user_id",
+    "discord_errors_as_exit_codes",
+    "find_text_channel",
+    "patch_current_confirmed",
+]
 
 
 class CurrentNotConfirmed(ServiceUnavailable):
@@ -48,3 +56,24 @@ def patch_current_confirmed(
             f"now shows row {fresh.id} week {fresh.week} freeze {fresh.freeze}; check the league API, then rerun"
         )
     return fresh
+
+
+@contextmanager
+def discord_errors_as_exit_codes() -> Iterator[None]:
+    """Turn a Discord error that ends the pass into the exit code an operator can act on.
+
+    403 (missing access or permission) is a configuration problem (78): rerunning
+    will not help until the bot's role is fixed. Anything else Discord refused
+    ends the pass as a failure; every step is resumable, so the next run
+    continues where this one stopped.
+    """
+    from leaguectl.discord_rest import DiscordError
+
+    try:
+        yield
+    except DiscordError as exc:
+        if exc.status == 403:
+            raise PermissionProblem(f"Discord refused: {exc}; grant the bot access, then rerun") from exc
+        if exc.status >= 500:
+            raise ServiceUnavailable(f"Discord failed: {exc}; rerun to finish") from exc
+        raise LeaguectlError(f"Discord rejected a request: {exc}") from exc

@@ -27,7 +27,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leaguectl.transactions.common import bot_user_id, find_text_channel, patch_current_confirmed
+from leaguectl.transactions.common import (
+    bot_user_id,
+    discord_errors_as_exit_codes,
+    find_text_channel,
+    patch_current_confirmed,
+)
 from leaguectl.transactions.freeze_plan import (
     EntryAction,
     EntryDecision,
@@ -54,6 +59,11 @@ WEEKLY_INFO_SCAN = 100
 
 def run_freeze_begin(pc: PassContext, *, force: bool) -> None:
     """One freeze-begin pass; see the module docstring for the steps."""
+    with discord_errors_as_exit_codes():
+        _freeze_begin(pc, force=force)
+
+
+def _freeze_begin(pc: PassContext, *, force: bool) -> None:
     settings, report = pc.settings, pc.report
     now = pc.now
     week = league_week(now, settings.league_timezone)

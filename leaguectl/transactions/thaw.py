@@ -31,7 +31,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from leaguectl.errors import ServiceUnavailable
-from leaguectl.transactions.common import bot_user_id, find_text_channel, patch_current_confirmed
+from leaguectl.transactions.common import (
+    bot_user_id,
+    discord_errors_as_exit_codes,
+    find_text_channel,
+    patch_current_confirmed,
+)
 from leaguectl.transactions.markers import read_bot_messages
 from leaguectl.transactions.messages import cancellation_dm, thaw_announcement, transaction_log_embed
 from leaguectl.transactions.thaw_plan import (
@@ -59,6 +64,11 @@ class StandingsUnavailable(ServiceUnavailable):
 
 def run_thaw(pc: PassContext) -> None:
     """One thaw pass; see the module docstring for the steps."""
+    with discord_errors_as_exit_codes():
+        _thaw(pc)
+
+
+def _thaw(pc: PassContext) -> None:
     settings, report = pc.settings, pc.report
     if settings.offseason_flag:
         report.skip("offseason: OFFSEASON_FLAG is on")

@@ -172,3 +172,30 @@ def test_last_weeks_announcement_does_not_count_for_this_week(make_cli: Factory)
     result, _ = cli.run_json("freeze-begin", "--force", at=MONDAY - timedelta(seconds=1))
     assert result.exit_code == 0
     assert cli.sandbox.state.current()["week"] == 10
+
+
+def test_a_bot_that_may_not_post_in_the_transaction_log_changes_nothing_and_exits_78(make_cli: Factory) -> None:
+    world = scenario(transactions=clean_week())
+    world["discord"]["channels"] = [
+        {"name": "general"}, {"name": "transaction-log", "bot_denied": ["send"]}, {"name": "weekly-info"},
+    ]
+    cli = make_cli(world, MONDAY)
+    before = league_and_channels(cli.sandbox)
+    result, report = cli.run_json("freeze-begin", at=MONDAY)
+    assert result.exit_code == 78
+    assert "grant the bot access" in report["errors"][0]["message"]
+    assert league_and_channels(cli.sandbox) == before  # the announcement comes first, so nothing else happened
+
+
+def test_a_missing_weekly_info_channel_is_named_and_a_rerun_finishes_once_it_exists(make_cli: Factory) -> None:
+    world = scenario(transactions=clean_week())
+    world["discord"]["channels"] = [{"name": "general"}, {"name": "transaction-log"}, {"name": "weekly-info-2"}]
+    world["discord"]["messages"] = [m for m in world["discord"]["messages"] if m["channel"] != "weekly-info"]
+    cli = make_cli(world, MONDAY)
+    result, report = cli.run_json("freeze-begin", at=MONDAY)
+    assert result.exit_code == 78 and "WEEKLY_INFO_CHANNEL" in report["errors"][0]["message"]
+    assert cli.sandbox.state.current()["week"] == 11
+    cli.extra_env["WEEKLY_INFO_CHANNEL"] = "weekly-info-2"
+    assert cli.run("freeze-begin", at=MONDAY + timedelta(minutes=1)).exit_code == 0
+    assert contents(cli, "weekly-info-2") == list(weekly_info_messages(11))
+    assert contents(cli, "transaction-log").count(freeze_announcement(11)) == 1

@@ -191,7 +191,8 @@ class ThawPlan:
                 {
                     "rank": rank,
                     "moveid": move.moveid,
-                    "team": priority.abbrev if priority else (team.abbrev if team else "FA (drops only)"),
+                    "team": team.abbrev if team else "FA (drops only)",
+                    "ranked_as": priority.abbrev if priority and team and priority.abbrev != team.abbrev else None,
                     "record": f"{priority.wins}-{priority.losses}" if priority else None,
                     "win_pct": round(priority.win_pct, 3) if priority else None,
                     "tiebreak": round(priority.tiebreak, 6) if priority else None,

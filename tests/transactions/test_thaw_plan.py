@@ -69,6 +69,9 @@ def test_a_minor_league_destination_competes_with_its_parents_record() -> None:
     assert accepted(result) == {"NY-1"} and cancelled(result) == {"WVMiL-1"}
     loser = result.cancelled[0]
     assert loser.priority is not None and loser.priority.abbrev == "WV" and loser.priority.parent == WV
+    table = {entry["moveid"]: entry for entry in result.priority_table()}
+    assert (table["WVMiL-1"]["team"], table["WVMiL-1"]["ranked_as"]) == ("WVMiL", "WV")
+    assert table["WVMiL-1"]["record"] == "70-30"
 
 
 def test_a_minor_league_claim_of_the_worst_team_beats_a_better_team() -> None:

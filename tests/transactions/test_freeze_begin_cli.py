@@ -166,7 +166,7 @@ def test_a_rerun_after_the_week_was_announced_but_not_incremented_finishes_it(ma
     assert contents(cli, "transaction-log").count(freeze_announcement(11)) == 1
 
 
-def test_last_weeks_announcement_does_not_count_for_this_week(make_cli: Factory) -> None:
+def test_a_forced_run_late_last_week_finds_that_weeks_announcement_and_does_not_increment(make_cli: Factory) -> None:
     cli = make_cli(scenario(transactions=clean_week()), MONDAY)
     # the scenario holds week 10's announcement from last Monday; a run one second before Monday is last week
     result, _ = cli.run_json("freeze-begin", "--force", at=MONDAY - timedelta(seconds=1))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from leaguectl import __version__
+from leaguectl import __version__, plain_options
 from leaguectl.errors import ConfigError, ExitCode, LeaguectlError, UsageError
 from leaguectl.passrun import CliState
 from leaguectl.redact import scrub
@@ -103,6 +103,7 @@ def run(args: list[str], runtime: Runtime | None = None) -> int:
     """Run leaguectl with ``args`` and return the exit status (used by ``main`` and tests)."""
     runtime = runtime or Runtime()
     command = typer.main.get_command(app)
+    plain_options.install()  # no pydantic on a pass: see leaguectl/plain_options.py
     try:
         command.main(args=args, prog_name="leaguectl", standalone_mode=True, obj=runtime)
     except SystemExit as exc:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 if TYPE_CHECKING:
     import httpx
@@ -117,6 +117,7 @@ class Runtime:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     stats: HttpStats = field(default_factory=HttpStats)
     terminate_requested: bool = False
+    _tls_context: Any = field(default=None, init=False, repr=False, compare=False)
 
     def checkpoint(self) -> None:
         """Raise :class:`~leaguectl.errors.Terminated` once SIGTERM has arrived.
@@ -139,11 +140,16 @@ class Runtime:
         """An ``httpx.Client`` on this runtime's transport (a mock in tests)."""
         import httpx
 
+        if self._tls_context is None:  # one CA store per pass, loaded at the first handshake (leaguectl/tls.py)
+            from leaguectl.tls import deferred_httpx_context
+
+            self._tls_context = deferred_httpx_context()
         return httpx.Client(
             base_url=base_url,
             headers=dict(headers or {}),
             timeout=httpx.Timeout(timeout, connect=10.0),
             transport=self.transport,
+            verify=self._tls_context,
             follow_redirects=False,
         )
 

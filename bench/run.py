@@ -1,0 +1,137 @@
+"""Run leaguectl's benchmarks and write ``bench/RESULTS.md`` (and ``bench/results.json``).
+
+Usage, with the project's virtualenv Python (the one leaguectl is installed in)::
+
+    .venv/bin/python bench/run.py all              # everything (about 5 minutes)
+    .venv/bin/python bench/run.py startup noop     # some sections; the others keep their last numbers
+    .venv/bin/python bench/run.py all --quick      # fewer rounds, for a smoke run
+
+Sections: startup, noop, requests, ratelimit, scale. Each is measured in child processes
+(the command as cron runs it) against a sandbox served from its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make ``bench`` and ``leaguectl`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Section, machine
+
+HERE = Path(__file__).resolve().parent
+RESULTS_JSON = HERE / "results.json"
+RESULTS_MD = HERE / "RESULTS.md"
+ORDER = ("startup", "noop", "requests", "ratelimit", "scale")
+
+
+def _measure(name: str, args: argparse.Namespace) -> Section:
+    if name == "startup":
+        from bench import startup
+
+        return startup.measure(args.rounds)
+    if name == "noop":
+        from bench import passes
+
+        return passes.measure_noop(args.rounds)
+    if name == "requests":
+        from bench import passes
+
+        return passes.measure_requests()
+    if name == "ratelimit":
+        from bench import limits
+
+        return limits.measure(args.moves, args.creators)
+    from bench import scale
+
+    return scale.measure(tuple(args.sizes), args.repeat)
+
+
+def _load() -> dict[str, Any]:
+    try:
+        stored: dict[str, Any] = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"sections": {}}
+    return stored
+
+
+def _render(stored: dict[str, Any]) -> str:
+    latest = stored.get("machine", {})
+    lines = [
+        "# leaguectl benchmark results",
+        "",
+        "Written by `python bench/run.py` (see `bench/run.py`); do not edit by hand.",
+        "",
+        f"* last run: {latest.get('date')} (commit {latest.get('commit')}, leaguectl {latest.get('leaguectl')})",
+        f"* machine: {latest.get('nproc')} CPUs (`nproc`), {latest.get('cpu')}, {latest.get('platform')}",
+        f"* Python {latest.get('python')}",
+        "",
+        "## Targets",
+        "",
+    ]
+    sections = stored.get("sections", {})
+    for name in ORDER:
+        for text, ok in sections.get(name, {}).get("checks", []):
+            lines.append(f"* {'✅' if ok else '❌'} {text}")
+    for name in ORDER:
+        section = sections.get(name)
+        if section is None:
+            continue
+        measured = section["machine"]
+        lines += [
+            "",
+            f"## {section['title']}",
+            "",
+            f"_Measured {measured['date']} at commit {measured['commit']}; load average before: "
+            f"{', '.join(str(value) for value in measured['load_average'])}._",
+            "",
+            section["markdown"],
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sections", nargs="+", choices=(*ORDER, "all"), help="what to measure")
+    parser.add_argument("--rounds", type=int, default=30, help="runs per command for start-up and no-op passes")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per channel size for scale")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 5_000, 10_000], help="task counts")
+    parser.add_argument("--moves", type=int, default=60, help="contested moves in the thaw")
+    parser.add_argument("--creators", type=int, default=60, help="creators in the cleanup")
+    parser.add_argument("--quick", action="store_true", help="5 rounds, 1 repeat: a smoke run")
+    parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.repeat = 5, 1
+    names = ORDER if "all" in args.sections else tuple(name for name in ORDER if name in args.sections)
+    stored = _load()
+    missed = 0
+    for name in names:
+        print(f"== {name}", flush=True)
+        facts = machine()
+        section = _measure(name, args)
+        print(section.markdown, flush=True)
+        for text, ok in section.checks:
+            missed += not ok
+            print(f"{'PASS' if ok else 'MISS'} {text}", flush=True)
+        stored["machine"] = facts
+        stored.setdefault("sections", {})[name] = {
+            "title": section.title,
+            "machine": facts,
+            "markdown": section.markdown,
+            "checks": section.checks,
+            "data": section.data,
+        }
+        if not args.no_write:
+            RESULTS_JSON.write_text(json.dumps(stored, indent=1, default=str) + "\n", encoding="utf-8")
+            RESULTS_MD.write_text(_render(stored), encoding="utf-8")
+    print(f"== {missed} target(s) missed" if missed else "== every target met")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -165,3 +165,24 @@ def test_sigterm_flag_stops_the_next_http_request() -> None:
     with pytest.raises(Terminated):
         client.current_user()
     assert runtime.stats.http_requests == 0
+
+
+def test_malformed_now_before_a_command_exits_64_naming_the_option() -> None:
+    result = invoke(["--now", "yesterday", "status"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "--now" in result.stderr
+
+
+def test_now_and_dry_run_are_read_from_the_environment() -> None:
+    result = invoke(["--json", "status"], {"LEAGUECTL_NOW": "2027-01-04T00:00:00+00:00", "LEAGUECTL_DRY_RUN": "1"})
+    data = json.loads(result.stdout)
+    assert data["now"].startswith("2027-01-04T00:00:00")
+    assert data["dry_run"] is True
+    bad = invoke(["status"], {"LEAGUECTL_NOW": "soon"})
+    assert bad.exit_code == ExitCode.USAGE
+
+
+def test_malformed_setting_through_the_cli_exits_78_naming_it() -> None:
+    result = invoke(["--json", "--set", "GUILD_ID=abc", "status"])
+    assert result.exit_code == ExitCode.CONFIG
+    assert "GUILD_ID" in result.stdout + result.stderr

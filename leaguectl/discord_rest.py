@@ -512,6 +512,7 @@ class DiscordClient:
         self._created_at = runtime.clock.now().isoformat()
         self._channels_by_guild: dict[str, list[JsonObject]] = {}
         self._dm_channels: dict[str, str] = {}
+        self._members: dict[tuple[str, str], JsonObject | None] = {}
         self._http = runtime.http_client(
             base_url=base_url,
             headers={
@@ -601,13 +602,18 @@ class DiscordClient:
             raise
 
     def guild_member(self, guild_id: str, user_id: str) -> JsonObject | None:
-        """A guild member, or None when the user is not in the guild (10007/10013)."""
+        """A guild member, or None when the user is not in the guild (10007/10013); cached per client."""
+        key = (guild_id, user_id)
+        if key in self._members:
+            return self._members[key]
         try:
-            return self._get_object(_GUILD_MEMBER.compile(guild_id=guild_id, user_id=user_id))
+            member: JsonObject | None = self._get_object(_GUILD_MEMBER.compile(guild_id=guild_id, user_id=user_id))
         except DiscordError as error:
-            if error.code in (UNKNOWN_MEMBER, UNKNOWN_USER):
-                return None
-            raise
+            if error.code not in (UNKNOWN_MEMBER, UNKNOWN_USER):
+                raise
+            member = None
+        self._members[key] = member
+        return member
 
     # --- reading messages ---
 

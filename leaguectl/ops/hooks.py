@@ -142,12 +142,14 @@ class PassHooks:
         with contextlib.suppress(OSError):
             hint.write_text(f"{int(code)}\n")
         try:
-            from leaguectl.ops.alerts import send_failure_alert, send_recovery_if_alerted
-
             if code in ALERTING_EXIT_CODES:
+                from leaguectl.ops.alerts import send_failure_alert
+
                 outcome = send_failure_alert(self.context, self.command, self.context.report)
                 log.info("failure alert: %s", outcome)
             elif code == ExitCode.OK and previous != "0":
+                from leaguectl.ops.alerts import send_recovery_if_alerted
+
                 # The hint only saves requests; Discord's own messages decide.
                 log.info("recovery note: %s", send_recovery_if_alerted(self.context, self.command))
         except Exception as exc:  # an alert must never fail the pass

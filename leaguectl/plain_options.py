@@ -7,17 +7,18 @@ processed on every pass, given or not, so every one-minute pass paid for
 importing pydantic and building five adapters: more than all of leaguectl's own
 start-up (about 140 ms on the benchmark machine, see ``bench/RESULTS.md``).
 
-For the option types these passes use (text, counters, paths, lists of text)
-this module gives Typer's parameters coercion in plain Python with the same
-results and the same usage errors (paths go through Typer's own checks).
-Anything else, and any value of an unexpected type, still goes to Typer's
-coercion. With a Typer that has no such machinery this does nothing.
+For the option types these passes use (flags, text, counters, paths, lists of
+text), :func:`install` (called by ``leaguectl.cli.run``) hooks Typer's parameter
+class so that they are coerced in plain Python, with the same results and the
+same usage errors (paths go through Typer's own checks). Anything else, and any
+value of an unexpected type, still goes to Typer's coercion. With a Typer that
+has no such machinery this does nothing. ``tests/test_startup_imports.py``
+checks both the values and that no pass imports pydantic.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,14 @@ def _plain_class() -> type[Any] | None:
     except ImportError:
         return None
 
-    @dataclass(frozen=True)
     class PlainRuntimeParam(RuntimeParam):
-        """Coerces bool / str / count / Path / list[str] values without pydantic; anything else falls back."""
+        """Coerces bool / str / count / Path / list[str] values without pydantic; anything else falls back.
 
-        kind: str = "text"
+        Not a dataclass of its own (making one costs about a millisecond at start-up); ``kind``
+        is set once by :func:`_plain_param` on the frozen instance.
+        """
+
+        kind: str
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             kind = self.kind
@@ -75,6 +79,12 @@ def _plain_class() -> type[Any] | None:
             return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
 
     return PlainRuntimeParam
+
+
+def _plain_param(plain_class: type[Any], descriptor: Any, kind: str) -> Any:
+    param = plain_class(descriptor.parameter_info, descriptor.annotation)
+    object.__setattr__(param, "kind", kind)  # RuntimeParam is a frozen dataclass
+    return param
 
 
 def install() -> bool:
@@ -99,7 +109,7 @@ def install() -> bool:
             kind = _kind(self)
             if kind is not None:
                 descriptor = self.type_descriptor
-                self._runtime_param = plain_class(descriptor.parameter_info, descriptor.annotation, kind)
+                self._runtime_param = _plain_param(plain_class, descriptor, kind)
         return typer_get_runtime_param(self)
 
     _TyperParameter.get_runtime_param = get_runtime_param  # type: ignore[method-assign]

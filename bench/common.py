@@ -2,11 +2,13 @@
 
 Every measured command runs in a fresh child process, like cron runs it. The child's
 CPU time and peak memory come from ``os.wait4`` (the child's own ``rusage``, so the
-sandbox and this script never count), its wall time from ``time.perf_counter``.
+sandbox and this script never count), its wall time from ``time.perf_counter``; a small
+helper process starts the children (``bench/spawner.py`` says why).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import random
@@ -14,9 +16,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,33 +77,49 @@ class ChildRun:
         return self.user + self.system
 
 
+class _Spawner:
+    """The small helper process (``bench/spawner.py``) that starts and measures every child."""
+
+    def __init__(self) -> None:
+        script = Path(__file__).with_name("spawner.py")
+        self._process = subprocess.Popen(
+            [PYTHON, "-I", "-S", str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def run(self, job: dict[str, Any]) -> dict[str, Any]:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(json.dumps(job) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            raise SystemExit("bench: the spawner process died")
+        result: dict[str, Any] = json.loads(line)
+        return result
+
+
+_spawner: _Spawner | None = None
+
+
 def run_child(argv: Sequence[str], env: Mapping[str, str] | None = None, *, timeout: float = 600.0) -> ChildRun:
-    """Run ``argv`` to completion and measure it; a child still running after ``timeout`` is killed."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=dict(env or child_env())
-        )
-        watchdog = threading.Timer(timeout, process.kill)
-        watchdog.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            watchdog.cancel()
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return ChildRun(
-            argv=tuple(argv),
-            returncode=process.returncode,
-            wall=wall,
-            user=usage.ru_utime,
-            system=usage.ru_stime,
-            maxrss_kib=usage.ru_maxrss,
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
-        )
+    """Run ``argv`` to completion and measure it; a child still running after ``timeout`` is killed.
+
+    Children are started by a small helper process (see ``bench/spawner.py``) so that their
+    peak RSS is not inflated by this process's own.
+    """
+    global _spawner
+    if _spawner is None:
+        _spawner = _Spawner()
+    result = _spawner.run({"argv": list(argv), "env": dict(env or child_env()), "timeout": timeout})
+    return ChildRun(
+        argv=tuple(argv),
+        returncode=result["returncode"],
+        wall=result["wall"],
+        user=result["user"],
+        system=result["system"],
+        maxrss_kib=result["maxrss_kib"],
+        stdout=result["stdout"],
+        stderr=result["stderr"],
+    )
 
 
 def require_ok(run: ChildRun, what: str, allowed: Iterable[int] = (0,)) -> ChildRun:

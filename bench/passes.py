@@ -119,6 +119,11 @@ def measure_noop(rounds: int) -> Section:
 # ------------------------------------------------------------------------------ requests per pass
 
 
+def _ok_exits(row: dict[str, Any]) -> tuple[int, ...]:
+    """run-due-tasks exits 1 in the demo: it reports the channel's deliberately broken task message."""
+    return (0, 1) if row["command"] == "run-due-tasks" else (0,)
+
+
 def measure_requests() -> Section:
     from leaguectl.demo.timeline import plan_week
     from leaguectl.sandbox import demo_scenario
@@ -154,7 +159,8 @@ def measure_requests() -> Section:
     lines = [
         "The demo league's week (`leaguectl.sandbox.demo_scenario`, passes at the times its `demo` section",
         "gives), then one more scorebug tick with the sheets unchanged. `stats` is the report's",
-        "`stats.http_requests`; the other columns count the sandbox's request log.",
+        "`stats.http_requests`; the other columns count the sandbox's request log. run-due-tasks exits 1",
+        "because the demo's tasks channel holds a deliberately malformed task, which every pass reports.",
         "",
         "| pass | at (UTC) | exit | `http_requests` | Discord | league | Sheets+OAuth | mutating | 429s | wall |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -168,7 +174,9 @@ def measure_requests() -> Section:
             f"| {seen['rate_limited']} | {row['wall']:.2f} s |"
         )
     unchanged = next((row for row in rows if row["why"] == UNCHANGED), None)
-    checks = [(f"{row['command']} at {row['at']} exits 0", row["exit"] == 0) for row in rows]
+    checks = [
+        (f"{row['command']} at {row['at'][:16]} exits {row['exit']}", row["exit"] in _ok_exits(row)) for row in rows
+    ]
     checks.append(("no 429 in the demo week", all(row["sandbox"]["rate_limited"] == 0 for row in rows)))
     if unchanged is not None:
         mutating = unchanged["sandbox"]["discord_mutating"]

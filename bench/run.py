@@ -6,7 +6,7 @@ Usage, with the project's virtualenv Python (the one leaguectl is installed in):
     .venv/bin/python bench/run.py startup noop     # some sections; the others keep their last numbers
     .venv/bin/python bench/run.py all --quick      # fewer rounds, for a smoke run
 
-Sections: startup, noop, requests, ratelimit, scale. Each is measured in child processes
+Sections: startup, noop, requests, ratelimit, scale, sleeps. Each is measured in child processes
 (the command as cron runs it) against a sandbox served from its own process.
 """
 
@@ -26,7 +26,7 @@ from bench.common import Section, machine
 HERE = Path(__file__).resolve().parent
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "RESULTS.md"
-ORDER = ("startup", "noop", "requests", "ratelimit", "scale")
+ORDER = ("startup", "noop", "requests", "ratelimit", "scale", "sleeps")
 
 
 def _measure(name: str, args: argparse.Namespace) -> Section:
@@ -46,6 +46,10 @@ def _measure(name: str, args: argparse.Namespace) -> Section:
         from bench import limits
 
         return limits.measure(args.moves, args.creators)
+    if name == "sleeps":
+        from bench import sleeps
+
+        return sleeps.measure()
     from bench import scale
 
     return scale.measure(tuple(args.sizes), args.repeat)

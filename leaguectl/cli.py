@@ -7,11 +7,13 @@ inside its own function.
 
 from __future__ import annotations
 
+import copy
 import gc
 import importlib
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -100,10 +102,54 @@ def _register_commands() -> None:
 _register_commands()
 
 
+# Root options that take a value, so that the word after them is not the command's name.
+# (tests/test_startup_imports.py checks this against the root callback's options.)
+ROOT_VALUE_OPTIONS = frozenset({"--config", "--now", "--set"})
+_ROOT_EAGER_OPTIONS = frozenset({"-h", "--help", "--version"})
+
+
+def invoked_name(args: list[str]) -> str | None:
+    """The command (or command group) ``args`` invoke, when it can be told without parsing; else None."""
+    takes_value = False
+    for arg in args:
+        if takes_value:
+            takes_value = False
+        elif arg in _ROOT_EAGER_OPTIONS or arg == "--":
+            return None
+        elif arg.startswith("-"):
+            takes_value = arg in ROOT_VALUE_OPTIONS
+        else:
+            return arg
+    return None
+
+
+def click_command(args: list[str]) -> Any:
+    """The Click command tree for ``args``, with only the invoked command in it when that is known.
+
+    Typer inspects every command's signature to build the whole tree, which costs a pass
+    several milliseconds (bench/RESULTS.md) for commands it does not run. Root help, an
+    unknown name or anything unusual gets the whole tree, so their output is unchanged.
+    """
+    name = invoked_name(args)
+    own = [info for info in app.registered_commands if _command_name(info) == name]
+    groups = [info for info in app.registered_groups if info.name == name]
+    if name is None or len(own) + len(groups) != 1:
+        return typer.main.get_command(app)
+    narrowed = copy.copy(app)
+    narrowed.registered_commands, narrowed.registered_groups = own, groups
+    return typer.main.get_command(narrowed)
+
+
+def _command_name(info: typer.models.CommandInfo) -> str | None:
+    if info.name:
+        return info.name
+    return typer.main.get_command_name(info.callback.__name__) if info.callback else None
+
+
 def run(args: list[str], runtime: Runtime | None = None) -> int:
     """Run leaguectl with ``args`` and return the exit status (used by ``main`` and tests)."""
     runtime = runtime or Runtime()
-    command = typer.main.get_command(app)
+    command = click_command(args)
     plain_options.install()  # no pydantic on a pass: see leaguectl/plain_options.py
     try:
         command.main(args=args, prog_name="leaguectl", standalone_mode=True, obj=runtime)

@@ -195,3 +195,57 @@ def test_a_value_plain_coercion_does_not_know_goes_to_typer_with_typer_s_own_err
             coercion.coerce("lots", param=param, ctx=None)
         errors.append((type(caught.value), str(caught.value)))
     assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "built"),
+    [
+        (["-q", "run-due-tasks"], ["run-due-tasks"]),
+        (["--now", "2026-03-02T12:00:00+00:00", "--set", "A=1", "--json", "thaw"], ["thaw"]),
+        (["--config=/etc/leaguectl.toml", "-vv", "tasks", "list"], ["tasks"]),
+        (["scorebug-tick", "--help"], ["scorebug-tick"]),
+    ],
+)
+def test_a_command_builds_only_its_own_click_command(args: list[str], built: list[str]) -> None:
+    from leaguectl.cli import click_command
+
+    assert sorted(click_command(args).commands) == built
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--help", "thaw"], ["--version"], ["no-such-command"], ["--", "x"]])
+def test_root_help_and_unknown_names_get_every_command(args: list[str]) -> None:
+    from leaguectl.cli import app, click_command
+
+    everything = {*(info.name for info in app.registered_groups), "run-due-tasks", "thaw", "scorebug-tick", "demo"}
+    assert everything <= set(click_command(args).commands)
+
+
+def test_the_command_name_scan_knows_every_root_option_that_takes_a_value() -> None:
+    import typer.main
+
+    from leaguectl.cli import ROOT_VALUE_OPTIONS, app
+
+    root = typer.main.get_command(app)
+    taking_values = {
+        opt
+        for param in root.params
+        if not getattr(param, "is_flag", False) and not getattr(param, "count", False)
+        for opt in param.opts
+        if opt.startswith("--")
+    }
+    assert taking_values == ROOT_VALUE_OPTIONS
+
+
+@pytest.mark.parametrize("args", [["run-due-tasks", "--help"], ["tasks", "--help"], ["thaw", "--bogus"]])
+def test_output_is_the_same_as_with_every_command_built(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer.main
+
+    from leaguectl import cli
+
+    narrowed = (cli.run(args), *capsys.readouterr())
+    monkeypatch.setattr(cli, "click_command", lambda _: typer.main.get_command(cli.app))
+    whole = (cli.run(args), *capsys.readouterr())
+    assert narrowed == whole
+    assert "leaguectl" in narrowed[1] + narrowed[2]

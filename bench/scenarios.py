@@ -164,7 +164,8 @@ def contested_thaw(moves: int, teams: int = 20) -> JSON:
             }
         )
         standings.append({"team_id": team_id, "wins": 10 + number, "losses": 40 - number})
-    players, rows = [], []
+    players: list[JSON] = []
+    rows: list[JSON] = []
     monday = THAW_AT - timedelta(days=5)
     for index in range(moves // 2):
         player_id = 13001 + index
@@ -216,7 +217,8 @@ def contested_thaw(moves: int, teams: int = 20) -> JSON:
 def stale_commands(creators: int, per_creator: int = 2) -> JSON:
     """``creators`` reachable creators, each with ``per_creator`` commands unused for 65+ days (warn)."""
     users = [_user(number, "creator") for number in range(1, creators + 1)]
-    creator_rows, commands = [], []
+    creator_rows: list[JSON] = []
+    commands: list[JSON] = []
     for number, user in enumerate(users, start=1):
         creator_rows.append(
             {

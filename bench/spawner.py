@@ -10,6 +10,8 @@ Protocol: one JSON job per stdin line ``{"argv", "env", "timeout"}``; one JSON r
 stdout line ``{"returncode", "wall", "user", "system", "maxrss_kib", "stdout", "stderr"}``.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import subprocess
@@ -17,9 +19,13 @@ import sys
 import tempfile
 import threading
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
-def run(job: dict) -> dict:  # type: ignore[type-arg]
+def run(job: dict[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(job["argv"], stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=job["env"])

@@ -2,7 +2,7 @@
 
 Reading (task-channel.md §1.2-1.3). The header above the JSON changed with every version of
 the original tool, so it is ignored: the task is the first ```` ```json ```` block, else the
-first fenced block, else the whole message when it is bare JSON. ``\\uXXXX`` escapes (the tool
+first fenced block, else the whole message when it is bare JSON. ``\\u`` escapes (four hex digits) (the tool
 writes emoji that way) and ``null`` values are plain JSON. A block that does not parse is tried
 up to the next few closing fences, because the original tool did not escape backticks inside
 strings. A message with neither a fence nor a leading ``{`` and no task header is not a task
@@ -220,7 +220,7 @@ def _json_text(task: Mapping[str, Any], indent: int | None) -> str:
     if not text.isascii():
         try:
             text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate from a \\udXXX escape: keep it escaped
+        except UnicodeEncodeError:  # a lone surrogate from a \\ud800-\\udfff escape: keep it escaped
             separators = (",", ": ") if indent else (",", ":")
             text = json.dumps(task, indent=indent, ensure_ascii=True, separators=separators)
     return text.replace("`", "\\u0060")

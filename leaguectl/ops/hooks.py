@@ -18,7 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from leaguectl.errors import ExitCode
-from leaguectl.ops.lock import PassLock, lock_directory
+from leaguectl.ops.lock import PassLock, lock_directory, lock_name
 from leaguectl.redact import scrub
 
 if TYPE_CHECKING:
@@ -41,7 +41,10 @@ class PassHooks:
     def __init__(self, context: PassContext, command: str, *, lock: str | None = None) -> None:
         self.context = context
         self.command = command
-        self.lock = PassLock(lock_directory(context.settings.lock_dir, context.runtime.environ), lock or command)
+        settings = context.settings
+        league = (settings.guild_id, settings.league_api_url, settings.discord_api_url)
+        directory = lock_directory(settings.lock_dir, context.runtime.environ)
+        self.lock = PassLock(directory, lock_name(lock or command, league))
         self.run_id = str(uuid.uuid4())
         self.started = time.time()
         self._started_mono = time.monotonic()

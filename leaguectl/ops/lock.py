@@ -7,6 +7,7 @@ leaves a stale lock behind.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import tempfile
 from collections.abc import Mapping
@@ -23,6 +24,17 @@ def lock_directory(configured: Path | None, environ: Mapping[str, str]) -> Path:
     if environ.get("XDG_RUNTIME_DIR"):
         return Path(environ["XDG_RUNTIME_DIR"]) / "leaguectl"
     return Path(tempfile.gettempdir()) / f"leaguectl-{os.getuid()}"
+
+
+def lock_name(group: str, league: tuple[str | None, ...]) -> str:
+    """The lock file's name: the lock group plus a short key of the league it acts on.
+
+    Passes of the same command for different leagues (several leagues on one
+    host, or test runs against different simulators) never block each other;
+    passes for the same league always share the file.
+    """
+    key = hashlib.sha256("|".join(part or "" for part in league).encode()).hexdigest()[:10]
+    return f"{group}-{key}"
 
 
 class PassLock:

@@ -13,7 +13,7 @@ from typing import ClassVar
 import pytest
 
 from leaguectl.errors import ExitCode
-from leaguectl.ops.lock import PassLock
+from leaguectl.ops.lock import PassLock, lock_name
 from leaguectl.ops.metrics import read_series
 from leaguectl.passrun import CliState, PassContext, execute_pass
 from tests.conftest import make_runtime
@@ -42,7 +42,8 @@ def test_second_concurrent_pass_of_the_same_command_is_skipped(tmp_path: Path) -
 
 
 def test_freeze_begin_and_thaw_share_one_lock(tmp_path: Path) -> None:
-    held = PassLock(tmp_path / "locks", "transactions")
+    league = (None, None, "https://discord.com/api/v10")  # the settings _state() gives
+    held = PassLock(tmp_path / "locks", lock_name("transactions", league))
     assert held.acquire()
     try:
         report = execute_pass(_state(tmp_path), "thaw", lambda c: c.report.action("x", "y"), lock="transactions")
@@ -53,6 +54,17 @@ def test_freeze_begin_and_thaw_share_one_lock(tmp_path: Path) -> None:
         held.release()
     again = execute_pass(_state(tmp_path), "thaw", lambda c: c.report.action("x", "y"), lock="transactions")
     assert again.actions
+
+
+def test_the_same_command_for_another_league_is_not_blocked(tmp_path: Path) -> None:
+    inner: list[object] = []
+
+    def outer_body(ctx: PassContext) -> None:
+        other = _state(tmp_path, GUILD_ID="222", LEAGUE_API_URL="http://127.0.0.1:9/other")
+        inner.append(execute_pass(other, "run-due-tasks", lambda c: c.report.action("work", "other league")))
+
+    execute_pass(_state(tmp_path, GUILD_ID="111"), "run-due-tasks", outer_body)
+    assert [a["target"] for a in inner[0].actions] == ["other league"]  # type: ignore[attr-defined]
 
 
 def test_sigterm_stops_at_the_next_checkpoint_writes_metrics_and_next_run_resumes(tmp_path: Path) -> None:

@@ -109,7 +109,7 @@ def _channel_needs(ctx: PassContext) -> list[ChannelNeed]:
         needs.append(ChannelNeed("TASKS_CHANNEL_ID", s.tasks_channel_id, "run-due-tasks", POST))
     if s.heartbeat_log_channel_id:
         needs.append(ChannelNeed("HEARTBEAT_LOG_CHANNEL_ID", s.heartbeat_log_channel_id, "run-due-tasks", POST))
-    if s.alert_channel:
+    if s.alert_channel and s.alert_channel.lower() != "owner":
         needs.append(ChannelNeed("ALERT_CHANNEL", s.alert_channel, "failure alerts", POST))
     return needs
 

@@ -116,7 +116,9 @@ class Settings:
     healthcheck_url: Secret | None = _spec("HEALTHCHECK_URL", secret=True, help="ping URL (a secret)")
     metrics_file: Path | None = _spec("METRICS_FILE")
     lock_dir: Path | None = _spec("LOCK_DIR")
-    alert_channel: str | None = _spec("ALERT_CHANNEL", help="failure alerts go here; default: owner DM")
+    alert_channel: str | None = _spec(
+        "ALERT_CHANNEL", help="failure alerts: a channel name or id, or 'owner' for the owner's DMs; unset: none"
+    )
     alert_cooldown_minutes: int = _spec("ALERT_COOLDOWN_MINUTES", 360)
     discord_max_wait_seconds: float = _spec(
         "DISCORD_MAX_WAIT_SECONDS", 60.0, help="longest rate-limit wait before the pass exits 75"

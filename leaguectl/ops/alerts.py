@@ -1,4 +1,9 @@
-"""Failure alerts to ALERT_CHANNEL (or the application owner's DMs), deduplicated, with recovery notes.
+"""Failure alerts to ALERT_CHANNEL, deduplicated, with recovery notes.
+
+Alerts are opt-in: with ALERT_CHANNEL unset nothing is posted, so a failed pass
+changes nothing in Discord beyond its own work. ALERT_CHANNEL is a channel name
+or id, or ``owner`` for a DM to the application owner (the team owner for team
+applications).
 
 Dedup state lives where the alerts do: the bot's own recent messages in the
 alert channel carry a marker line ``leaguectl-alert <command> <fingerprint>``
@@ -46,10 +51,13 @@ def fingerprint(command: str, exit_code: int, message: str) -> str:
     return hashlib.sha256(f"{command}|{exit_code}|{normalized}".encode()).hexdigest()[:12]
 
 
+OWNER = "owner"
+
+
 def alert_channel_id(ctx: PassContext) -> str:
-    """ALERT_CHANNEL (name or id) when set, else a DM channel with the application owner."""
+    """ALERT_CHANNEL's channel id: a guild channel by name or id, or the owner's DM channel for ``owner``."""
     discord = ctx.discord
-    if ctx.settings.alert_channel:
+    if ctx.settings.alert_channel and ctx.settings.alert_channel.lower() != OWNER:
         channel = discord.resolve_channel(ctx.guild_id, ctx.settings.alert_channel)
         if channel is None:
             raise LookupError(f"ALERT_CHANNEL {ctx.settings.alert_channel!r} does not exist")
@@ -115,6 +123,8 @@ def send_unit_alert(ctx: PassContext, unit: str) -> str:
     """systemd OnFailure= backstop: alert unless the pass already reported its own exit code."""
     environ = ctx.runtime.environ
     result = environ.get("MONITOR_SERVICE_RESULT", "")
+    if ctx.settings.alert_channel is None:
+        return "quiet: ALERT_CHANNEL is not set"
     if result == "exit-code":
         return "quiet: the pass reported its own failure"
     from leaguectl.report import Report

@@ -93,7 +93,8 @@ class PassHooks:
             self._write_metrics(skipped_locked=False)
             if self.scheduled:
                 self._ping_outcome()
-                self._alert_or_recover()
+                if self.context.settings.alert_channel is not None:
+                    self._alert_or_recover()
         finally:
             self.lock.release()
 

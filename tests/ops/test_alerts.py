@@ -15,7 +15,8 @@ START = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 
 def _run(cli: SandboxCli, tmp_path: Path, body: Callable[[PassContext], None], **env: str) -> int:
     runtime = cli.runtime()
-    runtime.environ = {**runtime.environ, "LOCK_DIR": str(tmp_path / "locks"), **env}  # type: ignore[assignment]
+    settings = {"LOCK_DIR": str(tmp_path / "locks"), "ALERT_CHANNEL": "owner", **env}
+    runtime.environ = {**runtime.environ, **settings}  # type: ignore[assignment]
     return int(execute_pass(CliState(runtime=runtime), "thaw", body).final_exit_code)
 
 
@@ -84,10 +85,21 @@ def test_alert_goes_to_alert_channel_when_configured(
     assert _owner_dms(cli) == []
 
 
+def test_no_alert_and_no_discord_request_without_alert_channel(
+    sandbox_cli_factory: Callable[..., SandboxCli], tmp_path: Path
+) -> None:
+    cli = sandbox_cli_factory(None, START)
+    runtime = cli.runtime()
+    runtime.environ = {**runtime.environ, "LOCK_DIR": str(tmp_path / "locks")}  # type: ignore[assignment]
+    assert execute_pass(CliState(runtime=runtime), "thaw", _fail).final_exit_code == ExitCode.UNAVAILABLE
+    assert _owner_dms(cli) == []
+    assert cli.sandbox.request_log == []
+
+
 def test_unit_alert_is_quiet_when_the_pass_reported_its_own_exit_code(
     sandbox_cli_factory: Callable[..., SandboxCli],
 ) -> None:
-    cli = sandbox_cli_factory(None, START)
+    cli = sandbox_cli_factory(None, START, ALERT_CHANNEL="owner")
     cli.extra_env["MONITOR_SERVICE_RESULT"] = "exit-code"
     assert cli.run("alert", "--unit", "leaguectl-thaw.service").exit_code == 0
     assert _owner_dms(cli) == []

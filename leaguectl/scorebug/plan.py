@@ -3,18 +3,37 @@
 Everything here is pure: no HTTP, no clock. The state of the previous tick
 is read back from the bot's own messages in the live-scores channel:
 
-* **One message per live game.** Its single embed is the compact scorebug;
-  the embed footer is the message's identity and the voice record:
-  ``game <text channel id>`` or ``game <id> · voice <voice channel id>: <status>``.
-  The voice part says which status leaguectl last wrote to that voice channel
-  (Discord's REST API cannot read a voice status back).
-* **One "Final scores" message** while any published game is final. Each
-  line is ``<#game> <#voice> BOS 4 @ 3 NYY - FINAL`` (``<#game> …`` without a
-  voice channel): the final score, and the record that the ``- FINAL``
-  status was written to that voice channel. Final games get no scorebug.
+* **One message per live game.** Its single embed is the compact scorebug.
+  The first line of the embed footer is the message's identity and the voice
+  record: ``game <text channel id>`` or
+  ``game <id> · voice <voice channel id>: <status>``. The voice part says
+  which status leaguectl last wrote to that voice channel (Discord's REST API
+  cannot read a voice status back).
+* **Final games get no message.** Their records ride in the footer of one
+  live scorebug, the *holder*: the first game of the published order (the
+  order of ``games``, stable across ticks) that is live, or whose sheet was
+  not read this tick but whose scorebug is kept. Below its first line, one
+  line per published final game: ``final <id> · voice <vid>: <status>``
+  (``final <id>`` when no ``- FINAL`` status was written). The other
+  scorebugs carry no ``final`` lines, so the channel holds exactly one bot
+  message per live game.
+* **The "Final scores" ledger**, a message of its own, holds those lines
+  only when no scorebug can: when no game is live (the channel is hidden
+  then), or when the lines would not fit in a footer (2048 characters; then
+  all of them go to the ledger, none stay in the footer). Each ledger line is
+  ``<#game> <#voice> BOS 4 @ 3 NYY - FINAL`` (``<#game> …`` without a voice
+  record). The ledger is deleted as soon as a holder carries the lines, and
+  when no final game is published.
 * Any other message of the bot in the channel (e.g. scorebugs of the old
   bot loop, duplicates) is removed; messages of other authors are never
   touched.
+
+Records are read from every scorebug footer and every ledger, so moving the
+lines between places never rewrites a status already written. The order of
+the writes keeps them safe across a crash: a voice status is written before
+the message that records it, and the new place of the final lines is written
+before the old one is stripped or deleted. A pass dying in between costs at
+most one repeated status write, never a ``- FINAL`` left unwritten.
 
 A game whose sheet could not be read this tick keeps its message, its
 record and its voice status as they are, so a flaky sheet causes no churn.
@@ -25,7 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from leaguectl.scorebug.embed import (
     TeamLook,
@@ -38,10 +57,15 @@ from leaguectl.scorebug.parse import Scorebug
 JsonObject = dict[str, Any]
 
 VIEW_CHANNEL = 1 << 10
+FOOTER_LIMIT = 2048
+"""Discord's limit on an embed footer's text, in UTF-16 code units."""
 LEDGER_TITLE = "Final scores"
 LEDGER_FOOTER = "final games · leaguectl"
-_FOOTER = re.compile(r"^game (\d+)(?: · voice (\d+): (.*))?$", re.DOTALL)
-_LEDGER_LINE = re.compile(r"^<#(\d+)>(?: <#(\d+)>)? (.+)$")
+_GAME_LINE = re.compile(r"^game (\d+)(?: · voice (\d+): (.+))?$")
+_FINAL_LINE = re.compile(r"^final (\d+)(?: · voice (\d+): (.+))?$")
+_LEDGER_LINE = re.compile(r"^<#(\d+)>(?: <#(\d+)>)?(?: (.+))?$")
+_EMBED_KEYS = ("title", "description", "url", "color", "fields")
+"""What a footer-only edit copies from the current embed (Discord's own additions are left out)."""
 
 
 # --- what the bot's messages say -------------------------------------------------------------------
@@ -56,16 +80,12 @@ class VoiceRecord:
 
 
 @dataclass(frozen=True)
-class ScorebugMessage:
-    message_id: str
-    game_id: str
-    record: VoiceRecord | None
-    embed: JsonObject
-
-
-@dataclass(frozen=True)
 class FinalLine:
-    """One line of the "Final scores" message."""
+    """A published final game, and the ``- FINAL`` status written for it (when ``voice_channel_id`` is set).
+
+    ``text`` is the final voice status; a line read back from a footer
+    without a voice part has none.
+    """
 
     game_id: str
     text: str
@@ -73,11 +93,41 @@ class FinalLine:
 
     @property
     def record(self) -> VoiceRecord | None:
-        return VoiceRecord(self.voice_channel_id, self.text) if self.voice_channel_id else None
+        return VoiceRecord(self.voice_channel_id, self.text) if self.voice_channel_id and self.text else None
+
+    def without_record(self) -> FinalLine:
+        """The line for a game whose ``- FINAL`` write just failed: the next tick tries again."""
+        return FinalLine(self.game_id, self.text, None)
 
     def render(self) -> str:
+        """The line in the "Final scores" ledger."""
         voice = f" <#{self.voice_channel_id}>" if self.voice_channel_id else ""
-        return f"<#{self.game_id}>{voice} {self.text}"
+        text = f" {self.text}" if self.text else ""
+        return f"<#{self.game_id}>{voice}{text}"
+
+    def footer_line(self) -> str:
+        """The line in the holder's footer."""
+        record = self.record
+        if record is None:
+            return f"final {self.game_id}"
+        return f"final {self.game_id} · voice {record.voice_channel_id}: {record.status}"
+
+
+class Footer(NamedTuple):
+    """What a scorebug footer says: its game, that game's voice record, and the final lines it holds."""
+
+    game_id: str
+    record: VoiceRecord | None
+    finals: tuple[FinalLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScorebugMessage:
+    message_id: str
+    game_id: str
+    record: VoiceRecord | None
+    embed: JsonObject
+    finals: tuple[FinalLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,19 +158,36 @@ class ChannelView:
         return None
 
 
-def footer_text(game_id: str, record: VoiceRecord | None) -> str:
-    if record is None:
-        return f"game {game_id}"
-    return f"game {game_id} · voice {record.voice_channel_id}: {record.status}"
+def footer_text(game_id: str, record: VoiceRecord | None, finals: Sequence[FinalLine] = ()) -> str:
+    """The scorebug footer: the identity line, then one line per final game it holds."""
+    first = f"game {game_id}"
+    if record is not None:
+        first += f" · voice {record.voice_channel_id}: {record.status}"
+    return "\n".join([first, *(line.footer_line() for line in finals)])
 
 
-def parse_footer(text: str) -> tuple[str, VoiceRecord | None] | None:
-    """(game id, voice record) from a scorebug footer; None when it is not one."""
-    match = _FOOTER.match(text.strip())
-    if match is None:
+def footer_length(text: str) -> int:
+    """Length as Discord counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def parse_footer(text: str) -> Footer | None:
+    """The footer's game, voice record and final lines; None when its first line is not a scorebug's.
+
+    Read line by line: a status never spans lines, and a line that is neither
+    the identity nor a ``final`` line is ignored (the next edit drops it).
+    """
+    lines = [line.strip() for line in text.strip().splitlines()]
+    first = _GAME_LINE.match(lines[0]) if lines else None
+    if first is None:
         return None
-    game_id, voice_id, status = match.groups()
-    return game_id, (VoiceRecord(voice_id, status) if voice_id else None)
+    game_id, voice_id, status = first.groups()
+    finals = []
+    for line in lines[1:]:
+        match = _FINAL_LINE.match(line)
+        if match is not None:
+            finals.append(FinalLine(match.group(1), match.group(3) or "", match.group(2)))
+    return Footer(game_id, VoiceRecord(voice_id, status) if voice_id else None, tuple(finals))
 
 
 def parse_ledger(description: str) -> tuple[FinalLine, ...]:
@@ -128,7 +195,7 @@ def parse_ledger(description: str) -> tuple[FinalLine, ...]:
     for raw in description.splitlines():
         match = _LEDGER_LINE.match(raw.strip())
         if match:
-            lines.append(FinalLine(game_id=match.group(1), text=match.group(3), voice_channel_id=match.group(2)))
+            lines.append(FinalLine(game_id=match.group(1), text=match.group(3) or "", voice_channel_id=match.group(2)))
     return tuple(lines)
 
 
@@ -164,7 +231,7 @@ def read_channel(
         embed = _first_embed(message)
         parsed = parse_footer(_footer(embed)) if embed is not None and len(message.get("embeds") or []) == 1 else None
         if embed is not None and parsed is not None and not (message.get("content") or "").strip():
-            scorebugs.append(ScorebugMessage(message_id, parsed[0], parsed[1], embed))
+            scorebugs.append(ScorebugMessage(message_id, parsed.game_id, parsed.record, embed, parsed.finals))
         elif embed is not None and _footer(embed) == LEDGER_FOOTER:
             description = embed.get("description")
             lines = parse_ledger(description if isinstance(description, str) else "")
@@ -213,8 +280,13 @@ class Game:
     def wanted_record(self) -> VoiceRecord | None:
         return VoiceRecord(self.voice_channel_id, self.status) if self.voice_channel_id else None
 
-    def embed(self, record: VoiceRecord | None) -> JsonObject:
-        return scorebug_embed(self.scorebug, self.away, self.home, footer=footer_text(self.game_id, record))
+    @property
+    def final_line(self) -> FinalLine:
+        return FinalLine(self.game_id, self.status, self.voice_channel_id)
+
+    def embed(self, record: VoiceRecord | None, finals: Sequence[FinalLine] = ()) -> JsonObject:
+        footer = footer_text(self.game_id, record, finals)
+        return scorebug_embed(self.scorebug, self.away, self.home, footer=footer)
 
 
 @dataclass(frozen=True)
@@ -240,20 +312,64 @@ class SetVoiceStatus:
 @dataclass(frozen=True)
 class PostScorebug:
     game: Game
+    finals: tuple[FinalLine, ...] = ()
+
+    @property
+    def game_id(self) -> str:
+        return self.game.game_id
+
+    @property
+    def releases_finals(self) -> bool:
+        """A new message holds nothing yet, so posting it never gives final lines up."""
+        return False
 
 
 @dataclass(frozen=True)
 class EditScorebug:
+    """Edit a live game's scorebug; ``releases_finals``: it held final lines and no longer will."""
+
     message_id: str
     game: Game
     current: JsonObject
+    finals: tuple[FinalLine, ...] = ()
+    releases_finals: bool = False
+
+    @property
+    def game_id(self) -> str:
+        return self.game.game_id
+
+
+@dataclass(frozen=True)
+class RewriteFooter:
+    """Edit only the footer of a scorebug whose sheet was not read: the final lines it holds change.
+
+    The rest of the embed (the last known score) and its voice record are kept.
+    """
+
+    message_id: str
+    game_id: str
+    current: JsonObject
+    record: VoiceRecord | None
+    finals: tuple[FinalLine, ...] = ()
+    releases_finals: bool = False
+
+    def embed(self, finals: Sequence[FinalLine]) -> JsonObject:
+        embed = {key: self.current[key] for key in _EMBED_KEYS if key in self.current}
+        embed["footer"] = {"text": footer_text(self.game_id, self.record, finals)}
+        return embed
+
+
+ScorebugWrite = PostScorebug | EditScorebug | RewriteFooter
 
 
 @dataclass(frozen=True)
 class DeleteMessage:
+    """Delete one bot message; ``holds_finals``: it carries final-game records."""
+
     message_id: str
     reason: str
     game_id: str | None = None
+    holds_finals: bool = False
 
 
 @dataclass(frozen=True)
@@ -274,15 +390,23 @@ class SetVisibility:
 
 @dataclass
 class TickPlan:
-    """The writes of one tick, in the order they are applied."""
+    """The writes of one tick, in the order they are applied.
+
+    The ledger is written before the scorebugs and the holder's write comes
+    first among those, so the new place of the final lines is written before
+    anything releasing them (a strip, a delete).
+    """
 
     voice: list[SetVoiceStatus] = field(default_factory=list)
-    scorebugs: list[PostScorebug | EditScorebug] = field(default_factory=list)
     ledger: WriteLedger | None = None
+    scorebugs: list[ScorebugWrite] = field(default_factory=list)
     deletes: list[DeleteMessage] = field(default_factory=list)
     visibility: SetVisibility | None = None
     unchanged: list[str] = field(default_factory=list)
     kept_unknown: list[str] = field(default_factory=list)
+    finals: tuple[FinalLine, ...] = ()
+    holder: str | None = None
+    """The game whose scorebug carries ``finals``; None when they are in the ledger (or there are none)."""
 
     @property
     def is_empty(self) -> bool:
@@ -298,13 +422,20 @@ def ledger_embed(lines: Sequence[FinalLine], color: int) -> JsonObject:
     }
 
 
+def _all_lines(channel: ChannelView) -> Iterable[FinalLine]:
+    """Every final line in the channel: holders' footers first, then ledgers."""
+    for message in channel.scorebugs:
+        yield from message.finals
+    for ledger in channel.ledgers:
+        yield from ledger.lines
+
+
 def _records(game_id: str, channel: ChannelView | None) -> set[VoiceRecord]:
     """Every voice status the bot's messages say was written for this game."""
     if channel is None:
         return set()
     found = {m.record for m in channel.scorebugs if m.game_id == game_id and m.record is not None}
-    for ledger in channel.ledgers:
-        found |= {line.record for line in ledger.lines if line.game_id == game_id and line.record is not None}
+    found |= {line.record for line in _all_lines(channel) if line.game_id == game_id and line.record is not None}
     return found
 
 
@@ -313,7 +444,9 @@ def _primary_scorebugs(channel: ChannelView, plan: TickPlan) -> dict[str, Scoreb
     primary: dict[str, ScorebugMessage] = {}
     for message in channel.scorebugs:
         if message.game_id in primary:
-            plan.deletes.append(DeleteMessage(message.message_id, "duplicate scorebug", message.game_id))
+            plan.deletes.append(
+                DeleteMessage(message.message_id, "duplicate scorebug", message.game_id, bool(message.finals))
+            )
         else:
             primary[message.game_id] = message
     return primary
@@ -321,10 +454,43 @@ def _primary_scorebugs(channel: ChannelView, plan: TickPlan) -> dict[str, Scoreb
 
 def _known_lines(channel: ChannelView) -> dict[str, FinalLine]:
     lines: dict[str, FinalLine] = {}
-    for ledger in channel.ledgers:
-        for line in ledger.lines:
-            lines.setdefault(line.game_id, line)
+    for line in _all_lines(channel):
+        lines.setdefault(line.game_id, line)
     return lines
+
+
+def _final_lines(
+    games: Sequence[GameInput], primary: Mapping[str, ScorebugMessage], known: Mapping[str, FinalLine]
+) -> tuple[FinalLine, ...]:
+    """One line per published final game, in published order.
+
+    A game whose sheet was not read keeps its known line, unless it still has
+    a scorebug: then it is live, and an old final record of it must not stop
+    a later ``- FINAL`` write.
+    """
+    lines = []
+    for game in games:
+        if isinstance(game, Game) and game.is_final:
+            lines.append(game.final_line)
+        elif isinstance(game, UnknownGame) and game.game_id not in primary and game.game_id in known:
+            lines.append(known[game.game_id])
+    return tuple(lines)
+
+
+def _holder(games: Sequence[GameInput], primary: Mapping[str, ScorebugMessage]) -> GameInput | None:
+    """The first game in published order that keeps a scorebug: live, or unread with its scorebug kept."""
+    for game in games:
+        if isinstance(game, Game) and not game.is_final:
+            return game
+        if isinstance(game, UnknownGame) and game.game_id in primary:
+            return game
+    return None
+
+
+def _holder_fits(holder: GameInput, primary: Mapping[str, ScorebugMessage], finals: Sequence[FinalLine]) -> bool:
+    existing = primary.get(holder.game_id)
+    record = holder.wanted_record if isinstance(holder, Game) else existing.record if existing else None
+    return footer_length(footer_text(holder.game_id, record, finals)) <= FOOTER_LIMIT
 
 
 def _plan_voice(game: Game, channel: ChannelView | None, plan: TickPlan) -> None:
@@ -333,23 +499,35 @@ def _plan_voice(game: Game, channel: ChannelView | None, plan: TickPlan) -> None
         plan.voice.append(SetVoiceStatus(game.game_id, wanted.voice_channel_id, wanted.status))
 
 
-def _plan_live(game: Game, existing: ScorebugMessage | None, plan: TickPlan) -> None:
-    wanted = game.embed(game.wanted_record)
+def _plan_live(game: Game, existing: ScorebugMessage | None, finals: tuple[FinalLine, ...], plan: TickPlan) -> None:
+    wanted = game.embed(game.wanted_record, finals)
     if existing is None:
-        plan.scorebugs.append(PostScorebug(game))
+        plan.scorebugs.append(PostScorebug(game, finals))
     elif embed_signature(existing.embed) != embed_signature(wanted):
-        plan.scorebugs.append(EditScorebug(existing.message_id, game, existing.embed))
+        releases = bool(existing.finals) and not finals
+        plan.scorebugs.append(EditScorebug(existing.message_id, game, existing.embed, finals, releases))
     else:
         plan.unchanged.append(game.game_id)
 
 
-def _plan_ledger(channel: ChannelView, lines: list[FinalLine], color: int, plan: TickPlan) -> None:
+def _plan_unread(existing: ScorebugMessage, finals: tuple[FinalLine, ...], plan: TickPlan) -> None:
+    """An unread game's scorebug stays as it is, except for the final lines it holds or must give up."""
+    wanted = footer_text(existing.game_id, existing.record, finals)
+    if _footer(existing.embed) != wanted.strip():
+        releases = bool(existing.finals) and not finals
+        plan.scorebugs.append(
+            RewriteFooter(existing.message_id, existing.game_id, existing.embed, existing.record, finals, releases)
+        )
+
+
+def _plan_ledger(channel: ChannelView, lines: Sequence[FinalLine], color: int, plan: TickPlan) -> None:
     primary = channel.ledgers[0] if channel.ledgers else None
     for extra in channel.ledgers[1:]:
-        plan.deletes.append(DeleteMessage(extra.message_id, "duplicate final-scores message"))
+        plan.deletes.append(DeleteMessage(extra.message_id, "duplicate final-scores message", None, bool(extra.lines)))
     if not lines:
         if primary is not None:
-            plan.deletes.append(DeleteMessage(primary.message_id, "no final games published"))
+            reason = "final games are held by a scorebug" if plan.finals else "no final games published"
+            plan.deletes.append(DeleteMessage(primary.message_id, reason, None, bool(primary.lines)))
         return
     if primary is None:
         plan.ledger = WriteLedger(None, tuple(lines))
@@ -382,28 +560,35 @@ def plan_tick(games: Sequence[GameInput], channel: ChannelView | None, *, ledger
     if channel is None:
         return plan
     primary = _primary_scorebugs(channel, plan)
-    known_lines = _known_lines(channel)
-    final_lines: list[FinalLine] = []
+    plan.finals = _final_lines(games, primary, _known_lines(channel))
+    holder = _holder(games, primary)
+    if holder is not None and plan.finals and _holder_fits(holder, primary, plan.finals):
+        plan.holder = holder.game_id
     published = {game.game_id for game in games}
     any_live = False
     for game in games:
         existing = primary.get(game.game_id)
+        held = plan.finals if game.game_id == plan.holder else ()
         if isinstance(game, UnknownGame):
             plan.kept_unknown.append(game.game_id)
-            any_live = any_live or existing is not None
-            if game.game_id in known_lines:
-                final_lines.append(known_lines[game.game_id])
-        elif game.is_final:
-            final_lines.append(FinalLine(game.game_id, game.status, game.voice_channel_id))
             if existing is not None:
-                plan.deletes.append(DeleteMessage(existing.message_id, "game is final", game.game_id))
+                any_live = True
+                _plan_unread(existing, held, plan)
+        elif game.is_final:
+            if existing is not None:
+                plan.deletes.append(
+                    DeleteMessage(existing.message_id, "game is final", game.game_id, bool(existing.finals))
+                )
         else:
             any_live = True
-            _plan_live(game, existing, plan)
+            _plan_live(game, existing, held, plan)
+    plan.scorebugs.sort(key=lambda write: write.game_id != plan.holder)
     for game_id, message in primary.items():
         if game_id not in published:
-            plan.deletes.append(DeleteMessage(message.message_id, "scorecard no longer published", game_id))
+            plan.deletes.append(
+                DeleteMessage(message.message_id, "scorecard no longer published", game_id, bool(message.finals))
+            )
     plan.deletes.extend(DeleteMessage(message_id, "not a current scorebug") for message_id in channel.strays)
-    _plan_ledger(channel, final_lines, ledger_color, plan)
+    _plan_ledger(channel, plan.finals if plan.holder is None else (), ledger_color, plan)
     _plan_visibility(channel, any_live, plan)
     return plan

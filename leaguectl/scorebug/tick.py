@@ -25,7 +25,8 @@ from leaguectl.scorebug.plan import (
     FinalLine,
     Game,
     GameInput,
-    PostScorebug,
+    RewriteFooter,
+    ScorebugWrite,
     SetVisibility,
     TickPlan,
     UnknownGame,
@@ -102,8 +103,9 @@ def read_games(pc: PassContext, voice_channel_ids: set[str]) -> list[GameInput]:
             pc.checkpoint()
             voice_id = links.get(card.text_channel_id)
             if voice_id is not None and voice_id not in voice_channel_ids:
-                pc.report.skip(f"linked voice channel {voice_id} is not a voice channel of the guild",
-                               item=card.text_channel_id)
+                pc.report.skip(
+                    f"linked voice channel {voice_id} is not a voice channel of the guild", item=card.text_channel_id
+                )
                 voice_id = None
             games.append(_read_game(pc, reader, teams, card, voice_id))
     finally:
@@ -187,9 +189,8 @@ def run_tick(pc: PassContext) -> None:
     final_count = sum(1 for g in games if isinstance(g, Game) and g.is_final)
     unknown = len(games) - live_count - final_count
     writes = len(pc.report.actions)
-    pc.report.summary = (
-        f"{live_count} live, {final_count} final, {unknown} unread; "
-        + (f"{writes} change{'s' if writes != 1 else ''}" if writes else "nothing changed")
+    pc.report.summary = f"{live_count} live, {final_count} final, {unknown} unread; " + (
+        f"{writes} change{'s' if writes != 1 else ''}" if writes else "nothing changed"
     )
 
 
@@ -209,27 +210,48 @@ def _report_games(pc: PassContext, games: list[GameInput]) -> None:
 
 
 class Applier:
-    """Executes a :class:`TickPlan`; under ``--dry-run`` it only reports."""
+    """Executes a :class:`TickPlan`; under ``--dry-run`` it only reports.
+
+    When the write that should carry the final-game records (the holder's
+    scorebug or the ledger) is refused, the writes that would give those
+    records up elsewhere (strips, deletions) wait for a later tick, so a
+    refusal never costs a record.
+    """
 
     def __init__(self, pc: PassContext, discord: DiscordClient, channel: ChannelView | None) -> None:
         self.pc = pc
         self.discord = discord
         self.channel = channel
         self.voice_failed: set[str] = set()
+        self.carrier_failed = False
 
     def apply(self, plan: TickPlan) -> None:
         for write in plan.voice:
             self._guarded(write.game_id, partial(self._voice, write.game_id, write.voice_channel_id, write.status))
+        if plan.ledger is not None and not self._guarded(None, partial(self._ledger, plan.ledger)):
+            self.carrier_failed = True
         for action in plan.scorebugs:
-            self._guarded(action.game.game_id, partial(self._scorebug, action))
-        if plan.ledger is not None:
-            self._guarded(None, partial(self._ledger, plan.ledger))
-        if plan.deletes:
-            self._guarded(None, partial(self._deletes, plan.deletes))
+            if action.releases_finals and self._keep_records(action.game_id):
+                continue
+            if not self._guarded(action.game_id, partial(self._scorebug, action)) and action.finals:
+                self.carrier_failed = True
+        deletes = [d for d in plan.deletes if not (d.holds_finals and self._keep_records(d.game_id, d.message_id))]
+        if deletes:
+            self._guarded(None, partial(self._deletes, deletes))
         if plan.visibility is not None and self.channel is not None:
             self._guarded(None, partial(self._visibility, plan.visibility))
 
-    def _guarded(self, item: str | None, step: Callable[[], None]) -> None:
+    def _keep_records(self, item: str | None, message_id: str | None = None) -> bool:
+        """True (and reported) when final records must stay where they are this tick."""
+        if self.carrier_failed:
+            self.pc.report.skip(
+                "kept: it holds final-game records and their new place could not be written",
+                item=item,
+                message=message_id,
+            )
+        return self.carrier_failed
+
+    def _guarded(self, item: str | None, step: Callable[[], None]) -> bool:
         """Run one write; a refusal by Discord is an error for that item, and the pass goes on."""
         from leaguectl.discord_rest import DiscordError
 
@@ -238,6 +260,8 @@ class Applier:
             step()
         except DiscordError as exc:
             self.pc.report.error(f"Discord refused: {exc}", item=item)
+            return False
+        return True
 
     @property
     def channel_id(self) -> str:
@@ -255,21 +279,35 @@ class Applier:
                 raise
         self.pc.report.action("set-voice-status", voice_id, game=game_id, status=status)
 
-    def _scorebug(self, action: PostScorebug | EditScorebug) -> None:
+    def _written(self, lines: tuple[FinalLine, ...]) -> tuple[FinalLine, ...]:
+        """The final lines as recorded: no voice record where this pass failed to write it."""
+        return tuple(line.without_record() if line.game_id in self.voice_failed else line for line in lines)
+
+    def _scorebug(self, action: ScorebugWrite) -> None:
+        finals = self._written(action.finals)
+        detail: dict[str, Any] = {"finals": len(finals)} if finals else {}
+        if isinstance(action, RewriteFooter):
+            embed = action.embed(finals)
+            if embed_signature(action.current) == embed_signature(embed):
+                return
+            if not self.pc.dry_run:
+                self._edit_or_repost(action.message_id, embed)
+            self.pc.report.action("edit-scorebug-footer", action.message_id, game=action.game_id, **detail)
+            return
         game = action.game
         record = None if game.game_id in self.voice_failed else game.wanted_record
-        embed = game.embed(record)
+        embed = game.embed(record, finals)
         if isinstance(action, EditScorebug):
             if embed_signature(action.current) == embed_signature(embed):
                 return
             if not self.pc.dry_run:
                 self._edit_or_repost(action.message_id, embed)
-            self.pc.report.action("edit-scorebug", action.message_id, game=game.game_id, score=game.status)
+            self.pc.report.action("edit-scorebug", action.message_id, game=game.game_id, score=game.status, **detail)
             return
         message_id = "(new)"
         if not self.pc.dry_run:
             message_id = str(self.discord.create_message(self.channel_id, embeds=[embed])["id"])
-        self.pc.report.action("post-scorebug", message_id, game=game.game_id, score=game.status)
+        self.pc.report.action("post-scorebug", message_id, game=game.game_id, score=game.status, **detail)
 
     def _edit_or_repost(self, message_id: str, embed: dict[str, Any]) -> None:
         """Edit in place; repost when the message vanished or Discord refuses more edits of it.
@@ -291,10 +329,7 @@ class Applier:
         self.discord.create_message(self.channel_id, embeds=[embed])
 
     def _ledger(self, ledger: WriteLedger) -> None:
-        lines = tuple(
-            FinalLine(line.game_id, line.text, None) if line.game_id in self.voice_failed else line
-            for line in ledger.lines
-        )
+        lines = self._written(ledger.lines)
         embed = ledger_embed(lines, default_color(self.pc))
         if ledger.message_id is not None:
             if ledger.current is not None and embed_signature(ledger.current) == embed_signature(embed):

@@ -74,6 +74,32 @@ def scorebugs(cli: SandboxCli) -> dict[str, dict[str, Any]]:
     return found
 
 
+def footer_lines(cli: SandboxCli, game: str) -> list[str]:
+    """The footer lines of the scorebug of game channel ``game`` (a name)."""
+    return str(scorebugs(cli)[channel_id(cli, game)]["footer"]["text"]).splitlines()
+
+
+def final_line(cli: SandboxCli, game: str, status: str) -> str:
+    voice = channel_id(cli, f"{game}-voice")
+    return f"final {channel_id(cli, game)} · voice {voice}: {status}"
+
+
+def ledgers(cli: SandboxCli) -> list[Any]:
+    return [m for m in bot_messages(cli) if m.embeds and m.embeds[0].get("title") == "Final scores"]
+
+
+def routes(cli: SandboxCli) -> list[str]:
+    return sorted(str(e.route) for e in mutating(cli))
+
+
+def voice_writes(cli: SandboxCli) -> list[str]:
+    """Which voice channels got a status write since the log was cleared."""
+    names = {channel_id(cli, f"{name}-voice"): f"{name}-voice" for name in GAMES}
+    return sorted(
+        names[e.path.split("/channels/")[-1].split("/")[0]] for e in mutating(cli) if "voice-status" in e.path
+    )
+
+
 def voice_statuses(cli: SandboxCli) -> dict[str, str | None]:
     return {name: cli.sandbox.state.voice_status(f"{name}-voice") for name in GAMES}
 
@@ -120,7 +146,19 @@ def test_two_live_games_and_one_final_give_two_scorebugs_and_three_voice_statuse
     assert first["fields"][1]["value"] == "```\nBOS  4    ○       ▲ 7\nNYY  3  ○   ●   1 Out\n```"
     assert games[channel_id(cli, "game-2")]["color"] == 0xA6CE39  # WV has no colour: the default
     assert everyone_can_view(cli)
-    assert [m.embeds[0]["title"] for m in bot_messages(cli)].count("Final scores") == 1
+    assert len(bot_messages(cli)) == 2  # one message per live game, nothing else
+
+
+def test_the_final_games_record_rides_in_the_first_live_scorebugs_footer(cli: SandboxCli) -> None:
+    tick(cli)
+    assert footer_lines(cli, "game-1") == [
+        f"game {channel_id(cli, 'game-1')} · voice {channel_id(cli, 'game-1-voice')}: BOS 4 @ 3 NYY",
+        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    ]
+    assert footer_lines(cli, "game-2") == [
+        f"game {channel_id(cli, 'game-2')} · voice {channel_id(cli, 'game-2-voice')}: POR 0 @ 2 WV"
+    ]
+    assert ledgers(cli) == []
 
 
 def test_a_second_tick_with_unchanged_sheets_sends_no_mutating_discord_request(cli: SandboxCli) -> None:
@@ -149,11 +187,139 @@ def test_a_game_going_final_loses_its_scorebug_and_its_voice_says_final(cli: San
     tick(cli)
     final = live_cells(3, 4, 1, 2, header="POR @ WV FINAL", half="Top", inning=9)
     cli.sandbox.set_sheet("sheet-two", full_sheet(final))
+    cli.sandbox.clear_log()
     tick(cli, minutes=3)
-    assert set(scorebugs(cli)) == {channel_id(cli, "game-1")}
+    assert set(scorebugs(cli)) == {channel_id(cli, "game-1")} and len(bot_messages(cli)) == 1
     assert voice_statuses(cli)["game-2"] == "POR 1 @ 2 WV - FINAL"
+    assert voice_writes(cli) == ["game-2-voice"]
+    assert routes(cli) == [
+        "DELETE /channels/{channel_id}/messages/{message_id}",
+        "PATCH /channels/{channel_id}/messages/{message_id}",
+        "PUT /channels/{channel_id}/voice-status",
+    ]
+    assert footer_lines(cli, "game-1")[1:] == [
+        final_line(cli, "game-2", "POR 1 @ 2 WV - FINAL"),
+        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    ]
     cli.sandbox.clear_log()
     tick(cli, minutes=6)
+    assert mutating(cli) == []
+
+
+GAME_1_FINAL = live_cells(1, 2, 4, 3, header="BOS @ NYY FINAL", half="Bot", inning=9)
+GAME_2_FINAL = live_cells(3, 4, 1, 2, header="POR @ WV FINAL", half="Top", inning=9)
+
+
+def test_when_the_holder_goes_final_the_next_live_scorebug_takes_the_final_records(cli: SandboxCli) -> None:
+    tick(cli)
+    old_holder = next(m.id for m in bot_messages(cli) if m.embeds[0]["footer"]["text"].count("\n"))
+    cli.sandbox.set_sheet("sheet-one", full_sheet(GAME_1_FINAL))
+    cli.sandbox.clear_log()
+    report = tick(cli, minutes=3)
+    assert report["exit_code"] == 0, report
+    assert voice_writes(cli) == ["game-1-voice"]  # game-3's FINAL is not written again
+    assert routes(cli) == [
+        "DELETE /channels/{channel_id}/messages/{message_id}",
+        "PATCH /channels/{channel_id}/messages/{message_id}",
+        "PUT /channels/{channel_id}/voice-status",
+    ]
+    assert old_holder not in {m.id for m in bot_messages(cli)} and len(bot_messages(cli)) == 1
+    assert footer_lines(cli, "game-2")[1:] == [
+        final_line(cli, "game-1", "BOS 4 @ 3 NYY - FINAL"),
+        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    ]
+    assert voice_statuses(cli)["game-1"] == "BOS 4 @ 3 NYY - FINAL"
+    cli.sandbox.clear_log()
+    tick(cli, minutes=6)
+    assert mutating(cli) == []
+
+
+def test_when_the_last_live_game_ends_the_records_move_to_a_ledger_in_the_hidden_channel(cli: SandboxCli) -> None:
+    tick(cli)
+    cli.sandbox.set_sheet("sheet-one", full_sheet(GAME_1_FINAL))
+    cli.sandbox.set_sheet("sheet-two", full_sheet(GAME_2_FINAL))
+    cli.sandbox.clear_log()
+    tick(cli, minutes=3)
+    assert voice_writes(cli) == ["game-1-voice", "game-2-voice"]
+    assert not everyone_can_view(cli)
+    assert scorebugs(cli) == {}
+    (ledger,) = ledgers(cli)
+    assert bot_messages(cli) == [ledger]
+    assert ledger.embeds[0]["description"].splitlines() == [
+        f"<#{channel_id(cli, name)}> <#{channel_id(cli, name + '-voice')}> {status}"
+        for name, status in (
+            ("game-1", "BOS 4 @ 3 NYY - FINAL"),
+            ("game-2", "POR 1 @ 2 WV - FINAL"),
+            ("game-3", "NYY 6 @ 5 POR - FINAL"),
+        )
+    ]
+    cli.sandbox.clear_log()
+    tick(cli, minutes=6)
+    assert mutating(cli) == []
+
+
+def test_a_live_game_again_takes_the_records_from_the_ledger_which_is_deleted(cli: SandboxCli) -> None:
+    tick(cli)
+    cli.sandbox.set_sheet("sheet-one", full_sheet(GAME_1_FINAL))
+    cli.sandbox.set_sheet("sheet-two", full_sheet(GAME_2_FINAL))
+    tick(cli, minutes=3)
+    assert len(ledgers(cli)) == 1
+    cli.sandbox.set_sheet("sheet-two", full_sheet(live_cells(3, 4, 1, 2, header="POR @ WV - Bot 9", half="Bot")))
+    cli.sandbox.clear_log()
+    report = tick(cli, minutes=6)
+    assert report["exit_code"] == 0, report
+    assert voice_writes(cli) == ["game-2-voice"]  # the FINALs of games 1 and 3 are not written again
+    assert ledgers(cli) == [] and len(bot_messages(cli)) == 1 and everyone_can_view(cli)
+    assert footer_lines(cli, "game-2")[1:] == [
+        final_line(cli, "game-1", "BOS 4 @ 3 NYY - FINAL"),
+        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    ]
+    assert voice_statuses(cli)["game-2"] == "POR 1 @ 2 WV"
+    cli.sandbox.clear_log()
+    tick(cli, minutes=9)
+    assert mutating(cli) == []
+
+
+def test_a_pass_dying_after_a_final_voice_write_costs_one_repeated_write_and_no_lost_record(cli: SandboxCli) -> None:
+    tick(cli)
+    cli.sandbox.set_sheet("sheet-one", full_sheet(GAME_1_FINAL))
+    for k in range(2, 7):  # the FINAL status is written; moving the records to game-2 fails through every retry
+        cli.sandbox.inject_failure(k, "500", service="discord")
+    dying = tick(cli, minutes=3)
+    assert dying["exit_code"] == 69
+    assert voice_statuses(cli)["game-1"] == "BOS 4 @ 3 NYY - FINAL"
+    cli.sandbox.clear_log()
+    resumed = tick(cli, minutes=6)
+    assert resumed["exit_code"] == 0, resumed
+    assert voice_writes(cli) == ["game-1-voice"]  # its record was never saved; game-3's still was
+    assert len(bot_messages(cli)) == 1
+    assert footer_lines(cli, "game-2")[1:] == [
+        final_line(cli, "game-1", "BOS 4 @ 3 NYY - FINAL"),
+        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    ]
+    cli.sandbox.clear_log()
+    tick(cli, minutes=9)
+    assert mutating(cli) == []
+
+
+def test_a_refused_ledger_post_keeps_the_old_holder_so_its_records_survive(cli: SandboxCli) -> None:
+    tick(cli)
+    cli.sandbox.set_sheet("sheet-one", full_sheet(GAME_1_FINAL))
+    cli.sandbox.set_sheet("sheet-two", full_sheet(GAME_2_FINAL))
+    live = cli.sandbox.state.channel(LIVE)
+    live.bot_denied.add("send")
+    refused = tick(cli, minutes=3)
+    assert refused["exit_code"] == 1
+    assert set(scorebugs(cli)) == {channel_id(cli, "game-1")}  # game-2's scorebug held nothing: it is gone
+    assert any("holds final-game records" in s["reason"] for s in refused["skipped"])
+    live.bot_denied.discard("send")
+    cli.sandbox.clear_log()
+    resumed = tick(cli, minutes=6)
+    assert resumed["exit_code"] == 0, resumed
+    assert voice_writes(cli) == ["game-1-voice", "game-2-voice"]  # not game-3: the kept holder still recorded it
+    assert scorebugs(cli) == {} and len(ledgers(cli)) == 1 and len(bot_messages(cli)) == 1
+    cli.sandbox.clear_log()
+    tick(cli, minutes=9)
     assert mutating(cli) == []
 
 
@@ -163,7 +329,7 @@ def test_unpublishing_every_game_removes_the_bots_messages_hides_the_channel_and
     chat = {"channel": LIVE, "author": OTHER_USER, "content": "what a game", "timestamp": "2026-07-04T18:00:00Z"}
     cli = sandbox_cli_factory(scenario(extra_messages=[chat]), START)
     tick(cli)
-    assert everyone_can_view(cli) and len(bot_messages(cli)) == 3
+    assert everyone_can_view(cli) and len(bot_messages(cli)) == 2
     cli.sandbox.state.scorecards.clear()
     report = tick(cli, minutes=3)
     assert report["exit_code"] == 0
@@ -186,6 +352,31 @@ def test_an_unreadable_sheet_is_a_warning_and_the_other_games_still_update(cli: 
     assert "share it with" in report["warnings"][0]["message"]
     assert scorebugs(cli)[channel_id(cli, "game-1")] == kept
     assert voice_statuses(cli)["game-2"] == "POR 7 @ 2 WV"
+
+
+def test_an_unreadable_holder_keeps_its_scorebug_and_only_its_footer_takes_a_game_that_ends(cli: SandboxCli) -> None:
+    tick(cli)
+    kept = scorebugs(cli)[channel_id(cli, "game-1")]
+    cli.sandbox.state.sheets.spreadsheets["sheet-one"].readable = False
+    cli.sandbox.set_sheet("sheet-two", full_sheet(GAME_2_FINAL))
+    cli.sandbox.clear_log()
+    report = tick(cli, minutes=3)
+    assert report["exit_code"] == 0, report
+    assert voice_writes(cli) == ["game-2-voice"]
+    assert routes(cli) == [
+        "DELETE /channels/{channel_id}/messages/{message_id}",
+        "PATCH /channels/{channel_id}/messages/{message_id}",
+        "PUT /channels/{channel_id}/voice-status",
+    ]
+    now = scorebugs(cli)[channel_id(cli, "game-1")]
+    assert {k: v for k, v in now.items() if k != "footer"} == {k: v for k, v in kept.items() if k != "footer"}
+    assert footer_lines(cli, "game-1")[1:] == [
+        final_line(cli, "game-2", "POR 1 @ 2 WV - FINAL"),
+        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    ]
+    cli.sandbox.clear_log()
+    tick(cli, minutes=6)
+    assert mutating(cli) == []
 
 
 def test_a_bad_team_id_is_an_error_for_that_game_only(cli: SandboxCli) -> None:
@@ -213,7 +404,9 @@ def test_dry_run_reports_the_plan_and_changes_nothing(cli: SandboxCli) -> None:
     assert result.exit_code == 0
     kinds = sorted(a["kind"] for a in report["actions"])
     assert kinds.count("post-scorebug") == 2 and kinds.count("set-voice-status") == 3
-    assert "show-channel" in kinds and "post-final-scores" in kinds
+    assert "show-channel" in kinds and "post-final-scores" not in kinds
+    holder = next(a for a in report["actions"] if a["kind"] == "post-scorebug" and a.get("finals"))
+    assert holder["game"] == channel_id(cli, "game-1") and holder["finals"] == 1
     assert mutating(cli) == []
     assert voice_statuses(cli) == dict.fromkeys(GAMES)
 
@@ -221,7 +414,7 @@ def test_dry_run_reports_the_plan_and_changes_nothing(cli: SandboxCli) -> None:
 def test_a_dropped_post_is_retried_without_a_duplicate(cli: SandboxCli) -> None:
     cli.sandbox.inject_failure(4, "drop", service="discord")
     tick(cli)
-    assert len(scorebugs(cli)) == 2 and len(bot_messages(cli)) == 3
+    assert len(scorebugs(cli)) == 2 and len(bot_messages(cli)) == 2
 
 
 def test_a_tick_that_fails_midway_is_completed_by_the_next_without_duplicates(cli: SandboxCli) -> None:
@@ -232,8 +425,9 @@ def test_a_tick_that_fails_midway_is_completed_by_the_next_without_duplicates(cl
     assert len(scorebugs(cli)) < 2
     second = tick(cli, minutes=3)
     assert second["exit_code"] == 0, second
-    assert len(scorebugs(cli)) == 2 and len(bot_messages(cli)) == 3
+    assert len(scorebugs(cli)) == 2 and len(bot_messages(cli)) == 2
     assert voice_statuses(cli)["game-3"] == "NYY 6 @ 5 POR - FINAL"
+    assert footer_lines(cli, "game-1")[1:] == [final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL")]
     cli.sandbox.clear_log()
     tick(cli, minutes=6)
     assert mutating(cli) == []

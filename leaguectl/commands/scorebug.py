@@ -12,8 +12,8 @@ def register(app: typer.Typer) -> None:
     def scorebug_tick(ctx: typer.Context) -> None:
         """Keep the live-scores channel and voice-channel statuses in step with the published scorecards.
 
-        One bot message per live game, edited only when it changed; a "Final scores" message
-        while games are final; voice statuses "AWAY a @ h HOME" (" - FINAL" once over); the
+        One bot message per live game, edited only when it changed (final games are recorded in
+        one scorebug's footer); voice statuses "AWAY a @ h HOME" (" - FINAL" once over); the
         channel shown only while a game is live. Run every 3 minutes.
         """
 

@@ -5,13 +5,6 @@ the pass's exit code and its JSON report, and the scenario's own `demo.expect`
 section where it has one (which moves the thaw grants and cancels, which
 custom commands are warned or deleted, ...). A pass is ok when all its checks
 hold; the demo exits 0 only when every pass is ok.
-
-One deliberate difference from the scenario: `demo.expect.cleanup.untouched`
-may list a command that was never used (`last_used` null) and is older than
-the warning age. SPEC §2.4 warns commands "unused ≥ 60 days", and a command
-created 120 days ago and never used has been unused that long, so
-cleanup-commands warns it; for such commands the demo only checks that they are
-not deleted.
 """
 
 from __future__ import annotations
@@ -420,11 +413,6 @@ def check_thaw(result: PassResult, facts: DemoFacts) -> list[Check]:
 # ----------------------------------------------------------------- cleanup-commands
 
 
-def _never_used(row: JSON) -> bool:
-    """Active and never used: SPEC §2.4 counts its idle time from creation (see the module docstring)."""
-    return row.get("last_used") is None and bool(row.get("is_active"))
-
-
 def check_cleanup(result: PassResult, facts: DemoFacts) -> list[Check]:
     expect = facts.expect.get("cleanup") or {}
     checks = [_exit_check(result)]
@@ -450,23 +438,11 @@ def check_cleanup(result: PassResult, facts: DemoFacts) -> list[Check]:
                 else f"not reported or deleted: {silent}",
             )
         )
-    listed = [(name, command_row(result.before, name)) for name in expect.get("untouched") or []]
-    never_used = [name for name, row in listed if row is not None and _never_used(row)]
-    untouched = [name for name, _ in listed if name not in never_used]
-    changed = [name for name, row in listed if name in untouched and command_row(result.after, name) != row]
+    untouched = [name for name in expect.get("untouched") or [] if command_row(result.before, name) is not None]
+    changed = [name for name in untouched if command_row(result.after, name) != command_row(result.before, name)]
     if untouched:
         checks.append(
             Check(not changed, f"left alone: {_names(untouched)}" if not changed else f"touched: {_names(changed)}")
-        )
-    gone = [name for name in never_used if command_row(result.after, name) is None]
-    if never_used:
-        checks.append(
-            Check(
-                not gone,
-                f"never used, so idle since created (SPEC §2.4), not deleted: {_names(never_used)}"
-                if not gone
-                else f"deleted although never warned: {_names(gone)}",
-            )
         )
     if warn or delete:
         dms = new_dms(result)

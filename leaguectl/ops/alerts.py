@@ -67,7 +67,7 @@ def alert_channel_id(ctx: PassView) -> str:
 
 def newest_marker(discord: DiscordClient, channel_id: str, bot_id: str, command: str) -> Marker | None:
     """The newest alert or recovery marker the bot posted for ``command``."""
-    from leaguectl.discord_rest import snowflake_time
+    from leaguectl.discord_limits import snowflake_time
 
     for message in discord.iter_messages(channel_id, limit=SCAN_LIMIT):
         if str(message.get("author", {}).get("id")) != bot_id:

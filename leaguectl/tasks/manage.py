@@ -8,11 +8,10 @@ its ``task_name`` (case-insensitive); a name shared by several tasks must be giv
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from leaguectl.errors import UsageError
 from leaguectl.schedule import (
@@ -29,21 +28,23 @@ from leaguectl.schedule import (
     parse_zone,
     pin_fields,
     preview,
-    stored_next_run,
 )
-from leaguectl.tasks.fields import (
-    Status,
-    TaskDict,
-    attempts_of,
-    is_paused,
-    short_error,
-    snowflake,
-    stamp,
-    task_name,
-    without,
+from leaguectl.tasks.fields import TaskDict, short_error, snowflake, stamp
+from leaguectl.tasks.model import (
+    REMOVE,
+    State,
+    Task,
+    TaskHead,
+    TaskProblem,
+    changed,
+    parse_task,
+    read_schedule,
+    read_task,
+    schedule_of,
+    task_head,
 )
-from leaguectl.tasks.message import TaskFormatError, TaskMessage, TaskTooLong, read_message, render, status_text
-from leaguectl.tasks.planner import Policy, action_spec, pause, schedule_or_none, zone_or_default
+from leaguectl.tasks.planner import NoTarget, Policy, action_spec, paused
+from leaguectl.tasks.render import TaskTooLong, render
 from leaguectl.tasks.runner import Trust, trust_for
 from leaguectl.tasks.store import write_task
 
@@ -76,9 +77,15 @@ class NewTask:
 
 @dataclass(frozen=True)
 class BuiltTask:
-    task: TaskDict
-    schedule: Schedule
+    task: Task
     first: datetime
+
+    @property
+    def schedule(self) -> Schedule:
+        return self.task.schedule
+
+
+_OPTION_FIELDS = {"action_target": "--target", "action_type": "--action", "action_template": "--message"}
 
 
 def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
@@ -88,7 +95,7 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
         raise UsageError("NAME: a task needs a name")
     try:
         zone = parse_zone(new.timezone, "--timezone") if new.timezone else policy.default_zone
-        task: TaskDict = {
+        fields: TaskDict = {
             "task_name": name,
             "description": new.description,
             "schedule": new.schedule.strip(),
@@ -108,23 +115,24 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
             "active": True,
             "timezone": zone.key,
         }
-        schedule = parse_schedule(task, zone)
+        schedule = parse_schedule(fields, zone)
         first = first_run(schedule, now)
-        task.update((key, value) for key, value in pin_fields(schedule, first).items() if task.get(key) is None)
-        schedule = parse_schedule(task, zone)
-        action_spec(task, policy)
-    except TaskFormatError as error:
-        raise UsageError(f"{_option(error.field)}: {error.problem}") from None
+        fields.update((key, value) for key, value in pin_fields(schedule, first).items() if fields.get(key) is None)
+        schedule = parse_schedule(fields, zone)
     except ValueError as error:
         raise UsageError(f"{error}") from None
-    task["one_time"] = schedule.one_time
-    task["first_run"] = stamp(first, zone)
-    task["next_run"] = stamp(first, zone)
-    return BuiltTask(task, schedule, first)
-
-
-def _option(field: str) -> str:
-    return {"action_target": "--target", "action_type": "--action", "action_template": "--message"}.get(field, field)
+    fields["one_time"] = schedule.one_time
+    fields["first_run"] = stamp(first, zone)
+    fields["next_run"] = stamp(first, zone)
+    task = parse_task(task_head(fields, default_zone=zone))
+    if isinstance(task, TaskProblem):
+        option = _OPTION_FIELDS.get(task.field)
+        raise UsageError(f"{option}: {task.problem}" if option else task.problem)
+    try:
+        action_spec(task, policy)
+    except NoTarget as error:
+        raise UsageError(f"--target: {error}") from None
+    return BuiltTask(task, first)
 
 
 def preview_rows(schedule: Schedule, start: datetime, n: int = PREVIEW_RUNS) -> list[dict[str, str]]:
@@ -146,16 +154,16 @@ def add_task(pc: PassContext, new: NewTask) -> None:
     new = _resolved_target(pc, new)
     built = build_task(new, now=pc.now, policy=policy)
     try:
-        content = render(built.task, schedule=built.schedule, zone=built.schedule.zone)
+        content = render(built.task.head, schedule=built.schedule)
     except TaskTooLong as error:
         raise UsageError(str(error)) from None
-    name = built.task["task_name"]
-    for message in _task_messages(pc, channel_id):
-        if message.task is not None and task_name(message.task).lower() == name.lower():
-            raise UsageError(f"a task named {name!r} already exists (message {message.id}); choose another name "
-                             "or remove it first")
+    name = built.task.name
+    for entry in _task_entries(pc, channel_id):
+        if isinstance(entry, TaskHead) and entry.name.lower() == name.lower():
+            raise UsageError(f"a task named {name!r} already exists (message {entry.message_id}); choose another "
+                             "name or remove it first")
     pc.report.details["preview"] = preview_rows(built.schedule, built.first)
-    pc.report.details["task"] = built.task
+    pc.report.details["task"] = dict(built.task.head.fields)
     facts = {"schedule": describe(built.schedule), "zone": built.schedule.zone.key,
              "next_run": stamp(built.first, built.schedule.zone)}
     if pc.dry_run:
@@ -180,83 +188,71 @@ def _resolved_target(pc: PassContext, new: NewTask) -> NewTask:
 # ---------------------------------------------------------------------------------- reading
 
 
-def _task_messages(pc: PassContext, channel_id: str) -> Iterator[TaskMessage]:
+def _task_entries(pc: PassContext, channel_id: str) -> Iterator[TaskHead | TaskProblem]:
+    default_zone = pc.settings.tasks_default_timezone
     for raw in pc.discord.iter_messages(channel_id):
-        message = read_message(raw)
-        if message is not None:
-            yield message
+        entry = read_task(raw, default_zone)
+        if entry is not None:
+            yield entry
 
 
 @dataclass(frozen=True)
 class TaskView:
-    """One task as ``tasks list``/``show`` present it."""
+    """One task as ``tasks list``/``show`` present it: read in full, or its problem."""
 
-    message: TaskMessage
+    entry: TaskHead | TaskProblem
     trusted: bool
-    schedule: Schedule | None
-    next_run: datetime | None
+    task: Task | None
     status: str
     problem: str | None
 
     @property
-    def name(self) -> str:
-        return self.message.name or "(malformed)"
+    def head(self) -> TaskHead | None:
+        return self.entry if isinstance(self.entry, TaskHead) else None
 
     @property
-    def zone(self) -> ZoneInfo | None:
-        return self.schedule.zone if self.schedule is not None else None
+    def message_id(self) -> str:
+        return self.entry.message_id
+
+    @property
+    def name(self) -> str:
+        return self.entry.name or "(malformed)"
 
 
-def view(message: TaskMessage, trusted: bool, default_zone: ZoneInfo) -> TaskView:
-    """Parse everything about a task (the full parse: listings are by hand, not every minute)."""
-    task = message.task
-    if task is None:
-        problem = str(message.error) if message.error else "no task found"
-        return TaskView(message, trusted, None, None, "invalid", problem)
-    try:
-        schedule = parse_schedule(task, default_zone)
-        next_run = stored_next_run(task, schedule)
-        if next_run is None:
-            raise TaskFormatError("next_run", "is missing")
-    except (TaskFormatError, ValueError, ArithmeticError, TypeError) as error:
-        return TaskView(message, trusted, schedule_or_none(task, default_zone), None, "invalid", str(error))
-    return TaskView(message, trusted, schedule, next_run, _status(task, trusted), None)
-
-
-def _status(task: Mapping[str, Any], trusted: bool) -> str:
-    if not trusted:
-        return "untrusted"
-    status = task.get("status")
-    if isinstance(status, str) and status:
-        return status
-    if is_paused(task):
-        return Status.PAUSED.value
-    if task.get("retry_of"):
-        return "retrying"
-    return "active"
+def view(entry: TaskHead | TaskProblem, trusted: bool) -> TaskView:
+    """Read everything about a task (the full parse: listings are by hand, not every minute)."""
+    if isinstance(entry, TaskProblem):
+        return TaskView(entry, trusted, None, "invalid", f"{entry.field}: {entry.problem}")
+    task = parse_task(entry)
+    if isinstance(task, TaskProblem):
+        return TaskView(entry, trusted, None, "invalid", f"{task.field}: {task.problem}")
+    if task.next_run is None:
+        return TaskView(entry, trusted, None, "invalid", "next_run: is missing")
+    return TaskView(entry, trusted, task, entry.status_label(trusted), None)
 
 
 def row(item: TaskView) -> dict[str, Any]:
     """A listing row (also the ``--json`` shape)."""
-    task = item.message.task or {}
-    zone = item.zone
+    head, task = item.head, item.task
+    schedule = task.schedule if task is not None else (schedule_of(head) if head is not None else None)
+    zone = schedule.zone if schedule is not None else None
     local = utc = None
-    if item.next_run is not None and zone is not None:
-        local = f"{item.next_run.astimezone(zone):%Y-%m-%d %H:%M %Z}"
-        utc = f"{item.next_run:%Y-%m-%d %H:%M} UTC"
-    error = item.problem or task.get("last_error")
+    if task is not None and task.next_run is not None:
+        local = f"{task.next_run.astimezone(task.zone):%Y-%m-%d %H:%M %Z}"
+        utc = f"{task.next_run:%Y-%m-%d %H:%M} UTC"
+    error = item.problem or (head.last_error if head is not None else None)
     return {
-        "id": item.message.id,
+        "id": item.message_id,
         "name": item.name,
-        "schedule": describe(item.schedule) if item.schedule is not None else task.get("schedule"),
+        "schedule": describe(schedule) if schedule is not None else (head.schedule_value if head else None),
         "zone": zone.key if zone is not None else None,
         "next_run_local": local,
         "next_run_utc": utc,
         "status": item.status,
-        "attempts": attempts_of(task),
+        "attempts": head.attempts if head is not None else 0,
         "last_error": short_error(str(error), 120) if error else None,
-        "action": task.get("action_type") or ("self_task" if task else None),
-        "author": item.message.author_id,
+        "action": head.action_kind if head is not None else None,
+        "author": item.entry.author_id,
     }
 
 
@@ -268,9 +264,8 @@ def list_tasks(pc: PassContext, *, as_json: bool) -> None:
     """``tasks list``: rows in ``report.details["tasks"]`` (JSON) or a table on stdout."""
     channel_id = str(pc.settings.require("tasks_channel_id"))
     trust = trust_for(pc)
-    default_zone = pc.settings.tasks_default_timezone
-    rows = sorted((row(view(message, trust.allows(message.author_id), default_zone))
-                   for message in _task_messages(pc, channel_id)), key=_sort_key)
+    rows = sorted((row(view(entry, trust.allows(entry.author_id))) for entry in _task_entries(pc, channel_id)),
+                  key=_sort_key)
     counts: dict[str, int] = {}
     for item in rows:
         counts[item["status"]] = counts.get(item["status"], 0) + 1
@@ -290,7 +285,7 @@ def list_tasks(pc: PassContext, *, as_json: bool) -> None:
 
 @dataclass(frozen=True)
 class Found:
-    message: TaskMessage
+    entry: TaskHead | TaskProblem
     trust: Trust
 
 
@@ -300,17 +295,17 @@ def find_task(pc: PassContext, ref: str) -> Found:
     trust = trust_for(pc)
     wanted = ref.strip()
     by_id = wanted.isascii() and wanted.isdigit()
-    matches: list[TaskMessage] = []
-    for message in _task_messages(pc, channel_id):
-        if by_id and message.id == wanted:
-            return Found(message, trust)
-        if message.task is not None and task_name(message.task).lower() == wanted.lower():
-            matches.append(message)
+    matches: list[TaskHead] = []
+    for entry in _task_entries(pc, channel_id):
+        if by_id and entry.message_id == wanted:
+            return Found(entry, trust)
+        if isinstance(entry, TaskHead) and entry.name.lower() == wanted.lower():
+            matches.append(entry)
     if not matches:
         raise UsageError(f"no task {'message ' if by_id else 'named '}{wanted!r} in the tasks channel "
                          "(see `leaguectl tasks list`)")
     if len(matches) > 1:
-        ids = ", ".join(message.id for message in matches)
+        ids = ", ".join(entry.message_id for entry in matches)
         raise UsageError(f"{len(matches)} tasks are named {wanted!r} (messages {ids}); give the message id")
     return Found(matches[0], trust)
 
@@ -318,22 +313,23 @@ def find_task(pc: PassContext, ref: str) -> Found:
 def show_task(pc: PassContext, ref: str) -> None:
     """``tasks show``: the task's row, JSON and next runs, in the report's details."""
     found = find_task(pc, ref)
-    message = found.message
-    item = view(message, found.trust.allows(message.author_id), pc.settings.tasks_default_timezone)
+    entry = found.entry
+    item = view(entry, found.trust.allows(entry.author_id))
     details = pc.report.details
     details["task"] = row(item)
-    if message.task is not None:
-        details["json"] = message.task
-        state = status_text(message.task)
+    if isinstance(entry, TaskHead):
+        details["json"] = dict(entry.fields)
+        state = entry.status_text()
         if state:
             details["task"]["state"] = state
-    if item.schedule is not None and item.next_run is not None:
+    task = item.task
+    if task is not None and task.next_run is not None:
         try:
-            details["next_runs"] = preview_rows(item.schedule, item.next_run)
+            details["next_runs"] = preview_rows(task.schedule, task.next_run)
         except (ValueError, ArithmeticError) as error:
-            pc.report.error(f"task {item.name!r}: its next runs cannot be computed: {error}", item=message.id)
+            pc.report.error(f"task {item.name!r}: its next runs cannot be computed: {error}", item=entry.message_id)
     if item.problem:
-        pc.report.error(f"task {item.name!r} is malformed: {item.problem}", item=message.id)
+        pc.report.error(f"task {item.name!r} is malformed: {item.problem}", item=entry.message_id)
     pc.report.summary = f"{item.name!r} ({item.status})"
 
 
@@ -341,49 +337,46 @@ def change_task(pc: PassContext, ref: str, verb: str) -> None:
     """``tasks remove|pause|resume``."""
     channel_id = str(pc.settings.require("tasks_channel_id"))
     found = find_task(pc, ref)
-    message = found.message
-    name = message.name or f"message {message.id}"
+    entry = found.entry
+    name = entry.name or f"message {entry.message_id}"
     if verb == "remove":
         if not pc.dry_run:
-            pc.discord.delete_message(channel_id, message.id, reason="leaguectl tasks remove")
-        pc.report.action("remove", f"task {name!r}", message=message.id)
+            pc.discord.delete_message(channel_id, entry.message_id, reason="leaguectl tasks remove")
+        pc.report.action("remove", f"task {name!r}", message=entry.message_id)
         pc.report.summary = f"{'would remove' if pc.dry_run else 'removed'} task {name!r}"
         return
-    task = message.task
-    if task is None:
-        raise UsageError(f"task message {message.id} is malformed ({message.error}); fix it or remove it")
-    if not found.trust.allows(message.author_id):
-        raise UsageError(f"task {name!r} was written by {message.author_id}, who is not trusted, so run-due-tasks "
+    if isinstance(entry, TaskProblem):
+        raise UsageError(f"task message {entry.message_id} is malformed ({entry.field}: {entry.problem}); "
+                         "fix it or remove it")
+    if not found.trust.allows(entry.author_id):
+        raise UsageError(f"task {name!r} was written by {entry.author_id}, who is not trusted, so run-due-tasks "
                          "ignores it; remove it, or trust its author (TASKS_TRUSTED_USERS)")
-    default_zone = pc.settings.tasks_default_timezone
-    updated = _paused(task, pc.now, default_zone) if verb == "pause" else _resumed(task, pc.now, default_zone)
+    updated = _paused(entry, pc.now) if verb == "pause" else _resumed(entry, pc.now)
     if updated is None:
-        pc.report.skip(f"task {name!r} is already {'paused' if verb == 'pause' else 'active'}", item=message.id)
+        pc.report.skip(f"task {name!r} is already {'paused' if verb == 'pause' else 'active'}", item=entry.message_id)
         pc.report.summary = f"task {name!r}: nothing to change"
         return
-    schedule = schedule_or_none(updated, default_zone)
-    zone = schedule.zone if schedule is not None else zone_or_default(updated, default_zone)
-    facts: dict[str, Any] = {"message": message.id}
-    if verb == "resume" and updated.get("next_run"):
-        facts["next_run"] = updated["next_run"]
+    facts: dict[str, Any] = {"message": entry.message_id}
+    if verb == "resume" and updated.next_run_value:
+        facts["next_run"] = updated.next_run_value
     if not pc.dry_run:
         try:
-            written = write_task(pc.discord, channel_id, message.id, updated, schedule=schedule, zone=zone)
+            written = write_task(pc.discord, channel_id, updated, schedule=schedule_of(updated))
         except TaskTooLong as error:
             raise UsageError(f"task {name!r}: {error}") from None
-        if written.message_id != message.id:
+        if written.message_id != entry.message_id:
             facts["new_message"] = written.message_id
     pc.report.action(verb, f"task {name!r}", **facts)
     pc.report.summary = f"{'would ' + verb if pc.dry_run else verb + 'd'} task {name!r}"
 
 
-def _paused(task: TaskDict, now: datetime, default_zone: ZoneInfo) -> TaskDict | None:
-    if is_paused(task):
+def _paused(head: TaskHead, now: datetime) -> TaskHead | None:
+    if head.state.stopped:
         return None
-    return pause(without(task, "status"), now, zone_or_default(task, default_zone))
+    return paused(head.rewritten(changed(head.fields, status=REMOVE)), now, head.zone)
 
 
-def _resumed(task: TaskDict, now: datetime, default_zone: ZoneInfo) -> TaskDict | None:
+def _resumed(head: TaskHead, now: datetime) -> TaskHead | None:
     """Active again, errors cleared; a missing or past ``next_run`` moves to the next slot.
 
     Applies to paused tasks, claims left behind, tasks waiting for a retry, and tasks without a
@@ -392,27 +385,24 @@ def _resumed(task: TaskDict, now: datetime, default_zone: ZoneInfo) -> TaskDict 
     A one-time task whose time has passed (a kept missed task, a stale claim) is due at once:
     the next ``run-due-tasks`` pass runs it.
     """
-    stuck = task.get("status") == Status.RUNNING.value or bool(task.get("retry_of")) or task.get("next_run") is None
-    if not is_paused(task) and not stuck:
+    stuck = head.state is State.RUNNING or head.retrying or head.next_run_value is None
+    if not head.state.stopped and not stuck:
         return None
-    resumed = without(task, "status", "paused_at", "claimed_at", "attempts", "last_error", "retry_of", "paused")
-    resumed["active"] = True
+    resumed = head.rewritten(changed(head.fields, status=REMOVE, paused_at=REMOVE, claimed_at=REMOVE,
+                                     attempts=REMOVE, last_error=REMOVE, retry_of=REMOVE, paused=REMOVE,
+                                     active=True))
     try:
-        schedule = parse_schedule(resumed, default_zone)
-        stored = stored_next_run(resumed, schedule)
+        schedule, stored = read_schedule(resumed)
     except ValueError as error:
-        raise UsageError(f"task {task_name(task)!r} cannot be resumed: {error}") from None
+        raise UsageError(f"task {head.name!r} cannot be resumed: {error}") from None
     zone = schedule.zone
     if stored is not None and stored > now:
         return resumed
     if schedule.one_time:
-        resumed["next_run"] = stamp(now, zone)
-        return resumed
+        return resumed.rewritten(changed(resumed.fields, next_run=stamp(now, zone)))
     if stored is None:
-        resumed["next_run"] = stamp(first_run(schedule, now), zone)
-        return resumed
+        return resumed.rewritten(changed(resumed.fields, next_run=stamp(first_run(schedule, now), zone)))
     decision = due_runs(schedule, stored, now, timedelta(0))
     if decision.status is DueStatus.DUE and decision.next_run is not None:
-        resumed["next_run"] = stamp(decision.next_run, zone)
+        return resumed.rewritten(changed(resumed.fields, next_run=stamp(decision.next_run, zone)))
     return resumed
-

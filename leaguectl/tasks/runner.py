@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from leaguectl.discord_rest import UNKNOWN_MESSAGE, DiscordError
 from leaguectl.tasks.actions import perform
-from leaguectl.tasks.fields import replaced_ids, stamp
-from leaguectl.tasks.message import TaskMessage, TaskTooLong, read_message, when_text
+from leaguectl.tasks.fields import stamp
+from leaguectl.tasks.model import TaskHead, changed, read_task
 from leaguectl.tasks.planner import Decision, Policy, RunPlan, Verdict, after_failure, finished, plan_message
+from leaguectl.tasks.render import TaskTooLong, when_text
 from leaguectl.tasks.store import Written, write_task
 
 if TYPE_CHECKING:
@@ -125,23 +126,23 @@ def scan_channel(
         scan.messages += 1
         if checkpoint is not None and scan.messages % 100 == 0:
             checkpoint()
-        message = read_message(raw)
-        if message is None:
+        entry = read_task(raw, policy.default_zone)
+        if entry is None:
             continue
-        trusted = trust(message.author_id)
-        _note_replacement(message, trusted, replaced)
-        scan.add(plan_message(message, trusted=trusted, now=now, policy=policy,
-                              superseded_by=replaced.get(message.id)))
+        trusted = trust(entry.author_id)
+        if trusted and isinstance(entry, TaskHead):
+            _note_replacement(entry, replaced)
+        scan.add(plan_message(entry, trusted=trusted, now=now, policy=policy,
+                              superseded_by=replaced.get(entry.message_id)))
     scan.work.sort(key=_work_key)
     return scan
 
 
-def _note_replacement(message: TaskMessage, trusted: bool, replaced: dict[str, str]) -> None:
+def _note_replacement(head: TaskHead, replaced: dict[str, str]) -> None:
     """Remember ``replaces`` of trusted messages: the older copy they name is a leftover."""
-    if trusted and message.task is not None and "replaces" in message.task:
-        for old in replaced_ids(message.task["replaces"]):
-            if old != message.id:
-                replaced.setdefault(old, message.id)
+    for old in head.replaces:
+        if old != head.message_id:
+            replaced.setdefault(old, head.message_id)
 
 
 def _work_key(decision: Decision) -> tuple[int, float, str]:
@@ -211,17 +212,15 @@ def _run(pc: PassContext, channel_id: str, plan: RunPlan, policy: Policy, tally:
     written = _claim(pc, channel_id, plan, label)
     if written is None:
         return
-    # A re-posted task names the message it replaced; later writes in this pass must keep that.
-    carry = {"replaces": written.task["replaces"]} if written.reposted else {}
     result = perform(pc, plan, pc.now)
     if result.ok:
         tally.ran += 1
         if plan.finishes:
-            _finish(pc, channel_id, written.message_id, plan, carry, keep=written.leftover is not None)
+            _finish(pc, channel_id, written, plan, keep=written.leftover is not None)
         pc.report.action("run", label, result=result.detail, **facts)
         return
     tally.failed += 1
-    _record_failure(pc, channel_id, written.message_id, plan, result.detail, carry, policy)
+    _record_failure(pc, channel_id, written, plan, result.detail, policy)
 
 
 def _run_facts(plan: RunPlan) -> dict[str, Any]:
@@ -240,8 +239,7 @@ def _run_facts(plan: RunPlan) -> dict[str, Any]:
 def _claim(pc: PassContext, channel_id: str, plan: RunPlan, label: str) -> Written | None:
     """Write the claim; None (reported) when it could not be written, so the task does not run."""
     try:
-        written = write_task(pc.discord, channel_id, plan.message_id, plan.claim, schedule=plan.schedule,
-                             zone=plan.schedule.zone, content=plan.claim_content)
+        written = write_task(pc.discord, channel_id, plan.claim, schedule=plan.schedule, content=plan.claim_content)
     except TaskTooLong as error:
         pc.report.error(f"{label} not run: {error}; message left as it is", item=plan.message_id, field="message")
         return None
@@ -255,36 +253,41 @@ def _claim(pc: PassContext, channel_id: str, plan: RunPlan, label: str) -> Writt
     return written
 
 
-def _record_failure(pc: PassContext, channel_id: str, message_id: str, plan: RunPlan, error: str,
-                    carry: dict[str, Any], policy: Policy) -> None:
+def _carried(written: Written, task: TaskHead) -> TaskHead:
+    """``task`` in the message the claim was written to; a re-posted task keeps naming the one it replaced."""
+    fields = changed(task.fields, replaces=written.task.fields["replaces"]) if written.reposted else task.fields
+    return replace(task, message_id=written.message_id).rewritten(fields)
+
+
+def _record_failure(pc: PassContext, channel_id: str, written: Written, plan: RunPlan, error: str,
+                    policy: Policy) -> None:
     """Write attempts, last_error and the retry (or the pause) into the task; report the failure."""
     label, zone = f"task {plan.name!r}", plan.schedule.zone
     failure = after_failure(plan, error, pc.now, policy)
+    message_id = written.message_id
     if failure.outcome == "paused":
-        outcome = f"paused after {failure.task.get('attempts')} failed attempts"
+        outcome = f"paused after {failure.task.attempts} failed attempts"
     elif failure.retry_at is not None:
         outcome = f"retry at {when_text(failure.retry_at, zone)}"
     else:
         outcome = "next try at its next run"
-    pc.report.error(f"{label} failed: {error}; {outcome}", item=plan.message_id, attempts=failure.task.get("attempts"))
+    pc.report.error(f"{label} failed: {error}; {outcome}", item=plan.message_id, attempts=failure.task.attempts)
     try:
-        rewritten = write_task(pc.discord, channel_id, message_id, {**failure.task, **carry}, schedule=plan.schedule,
-                               zone=zone)
+        rewritten = write_task(pc.discord, channel_id, _carried(written, failure.task), schedule=plan.schedule)
     except (DiscordError, TaskTooLong) as problem:
         pc.report.error(f"{label}: could not record the failure in its message: {problem}", item=message_id)
         return
     _note_leftover(pc, label, rewritten.leftover, rewritten.leftover_problem)
 
 
-def _finish(
-    pc: PassContext, channel_id: str, message_id: str, plan: RunPlan, carry: dict[str, Any], *, keep: bool = False
-) -> None:
+def _finish(pc: PassContext, channel_id: str, written: Written, plan: RunPlan, *, keep: bool = False) -> None:
     """Delete a task after its last run; mark it done when the delete is refused.
 
     ``keep``: an old copy of this task could not be deleted when it was re-posted; this message's
     ``replaces`` is what keeps that copy from running, so it is marked done, not deleted.
     """
     problem: object = "an old copy of it could not be deleted"
+    message_id = written.message_id
     if not keep:
         try:
             pc.discord.delete_message(channel_id, message_id, reason="one-time task ran")
@@ -292,8 +295,8 @@ def _finish(
         except DiscordError as error:
             problem = error
     try:
-        write_task(pc.discord, channel_id, message_id, finished({**plan.claim, **carry}, pc.now, plan.schedule.zone),
-                   schedule=plan.schedule, zone=plan.schedule.zone)
+        write_task(pc.discord, channel_id, _carried(written, finished(plan.claim, pc.now, plan.schedule.zone)),
+                   schedule=plan.schedule)
     except (DiscordError, TaskTooLong) as error:
         pc.report.error(f"task {plan.name!r} ran but its message could neither be deleted ({problem}) nor "
                         f"marked done ({error}); it stays claimed and is never run again", item=message_id)

@@ -11,15 +11,14 @@ deleted instead of run (see ``runner``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from leaguectl.discord_rest import CANNOT_EDIT_OTHERS, EDIT_LIMIT_OLD_MESSAGE, DiscordError
 from leaguectl.schedule import Schedule
 from leaguectl.tasks.fields import with_replaced
-from leaguectl.tasks.message import render
+from leaguectl.tasks.model import TaskHead
+from leaguectl.tasks.render import render
 
 if TYPE_CHECKING:
     from leaguectl.discord_rest import DiscordClient
@@ -29,10 +28,13 @@ REFUSED_EDIT_CODES = frozenset({EDIT_LIMIT_OLD_MESSAGE, CANNOT_EDIT_OTHERS})
 
 @dataclass(frozen=True)
 class Written:
-    """Where the task lives now; ``leftover`` is an old copy that could not be deleted."""
+    """Where the task lives now (``task`` is the value written, with its message id).
+
+    ``leftover`` is an old copy that could not be deleted.
+    """
 
     message_id: str
-    task: Mapping[str, Any]
+    task: TaskHead
     reposted: bool = False
     leftover: str | None = None
     leftover_problem: str | None = None
@@ -41,19 +43,18 @@ class Written:
 def write_task(
     discord: DiscordClient,
     channel_id: str,
-    message_id: str,
-    task: Mapping[str, Any],
+    task: TaskHead,
     *,
     schedule: Schedule | None,
-    zone: ZoneInfo,
     content: str | None = None,
 ) -> Written:
-    """Put ``task`` into the message ``message_id`` (edit, else post-new-then-delete-old).
+    """Put ``task`` into its message (edit, else post-new-then-delete-old).
 
     ``content`` is the already rendered task when the caller has it. Raises ``TaskTooLong``
     before any write when the replacement would not fit, and ``DiscordError`` for other refusals.
     """
-    text = content if content is not None else render(task, schedule=schedule, zone=zone)
+    message_id = task.message_id
+    text = content if content is not None else render(task, schedule=schedule)
     try:
         discord.edit_message(channel_id, message_id, content=text)
     except DiscordError as error:
@@ -61,11 +62,12 @@ def write_task(
             raise
     else:
         return Written(message_id, task)
-    replacement = with_replaced(task, message_id)
-    new_text = render(replacement, schedule=schedule, zone=zone)
+    replacement = task.rewritten(with_replaced(task.fields, message_id))
+    new_text = render(replacement, schedule=schedule)
     nonce = "r" + hashlib.sha256(f"{message_id}\n{new_text}".encode()).hexdigest()[:24]
     posted = discord.create_message(channel_id, content=new_text, nonce=nonce)
     new_id = str(posted["id"])
+    replacement = replace(replacement, message_id=new_id)
     try:
         discord.delete_message(channel_id, message_id, reason="task re-posted by leaguectl (edit refused)")
     except DiscordError as error:

@@ -91,7 +91,10 @@ class Settings:
     sheets_api_url: str = _spec("SHEETS_API_URL", "https://sheets.googleapis.com/v4")
     tasks_channel_id: str | None = _spec("TASKS_CHANNEL_ID")
     heartbeat_log_channel_id: str | None = _spec("HEARTBEAT_LOG_CHANNEL_ID")
-    tasks_default_timezone: ZoneInfo = _spec("TASKS_DEFAULT_TIMEZONE", "Europe/Berlin")
+    tasks_default_timezone: ZoneInfo = _spec(
+        "TASKS_DEFAULT_TIMEZONE", "Europe/Berlin",
+        help="zone of naive task times; default LEAGUE_TIMEZONE when that is set, else Europe/Berlin",
+    )
     tasks_trusted_users: tuple[str, ...] = _spec("TASKS_TRUSTED_USERS", ())
     tasks_trusted_roles: tuple[str, ...] = _spec("TASKS_TRUSTED_ROLES", ())
     tasks_misfire_grace_seconds: int = _spec(
@@ -392,10 +395,14 @@ def load_settings(
         path = default_config_path(environ)
     toml = _read_toml(path) if path is not None else {}
     values: dict[str, Any] = {}
+    given: set[str] = set()
     for f in SETTING_FIELDS:
         found = _lookup(f, overrides or {}, environ, toml)
         if found is not None:
             values[f.name] = _convert(f, *found)
+            given.add(f.name)
+        elif f.name == "tasks_default_timezone" and "league_timezone" in given:
+            values[f.name] = values["league_timezone"]  # the league's zone when only it is set
         elif isinstance(f.default, str) and f.default:
             values[f.name] = _convert(f, f.default, "the default")
     settings = Settings(**values)

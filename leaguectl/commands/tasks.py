@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         as_json = cli_state(ctx).json_output
 
         def body(pc: PassContext) -> None:
-            from leaguectl.tasks.manage import list_tasks
+            from leaguectl.tasks.listing import list_tasks
 
             list_tasks(pc, as_json=as_json)
 
@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
         _local_flags(ctx, False, json_output)
 
         def body(pc: PassContext) -> None:
-            from leaguectl.tasks.manage import show_task
+            from leaguectl.tasks.listing import show_task
 
             show_task(pc, task)
 

@@ -1108,7 +1108,7 @@ def demo_scenario(now: datetime) -> dict[str, Any]:
     return {
         "now": iso(now),
         "timezone": "America/New_York",
-        "env": {"OFFSEASON_FLAG": "false"},
+        "env": {"OFFSEASON_FLAG": "false", "TASKS_DEFAULT_TIMEZONE": "Europe/Berlin"},
         "discord": {
             "bot_token": BOT_TOKEN,
             "guild": {"id": GUILD_ID, "name": "Strat Baseball Association (demo)"},

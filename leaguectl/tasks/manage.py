@@ -1,18 +1,18 @@
-"""``leaguectl tasks add|list|show|remove|pause|resume``: manage the tasks channel by hand.
+"""``leaguectl tasks add|remove|pause|resume``: change the tasks channel by hand.
 
 Tasks are written exactly as ``run-due-tasks`` writes them (the canonical layout of
-``message``), in the original tool's field set plus ``timezone``, and authored by the bot, so
-the original scheduler and leaguectl can both read them. A task is named by its message id or
-its ``task_name`` (case-insensitive); a name shared by several tasks must be given by id.
+:mod:`leaguectl.tasks.render`), in the original tool's field set plus ``timezone``, and
+authored by the bot, so the original scheduler and leaguectl can both read them. A task is
+found as :mod:`leaguectl.tasks.listing` says: by name, message id, or a unique prefix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from leaguectl.discord_rest import UNKNOWN_MESSAGE, DiscordError
 from leaguectl.errors import UsageError
 from leaguectl.schedule import (
     WEEKDAY_NAMES,
@@ -27,9 +27,9 @@ from leaguectl.schedule import (
     parse_weekday,
     parse_zone,
     pin_fields,
-    preview,
 )
-from leaguectl.tasks.fields import TaskDict, short_error, snowflake, stamp
+from leaguectl.tasks.fields import TaskDict, identity_nonce, snowflake, stamp
+from leaguectl.tasks.listing import find_task, preview_rows, task_entries
 from leaguectl.tasks.model import (
     REMOVE,
     State,
@@ -39,19 +39,19 @@ from leaguectl.tasks.model import (
     changed,
     parse_task,
     read_schedule,
-    read_task,
+    schedule_cost_problem,
     schedule_of,
     task_head,
 )
 from leaguectl.tasks.planner import NoTarget, Policy, action_spec, paused
 from leaguectl.tasks.render import TaskTooLong, render
-from leaguectl.tasks.runner import Trust, trust_for
 from leaguectl.tasks.store import write_task
 
 if TYPE_CHECKING:
     from leaguectl.passrun import PassContext
 
-PREVIEW_RUNS = 5
+NAME_LIMIT = 100
+"""Longest task name ``tasks add`` writes (the header shows the name in full)."""
 
 
 # ---------------------------------------------------------------------------------- add
@@ -93,6 +93,8 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
     name = new.name.strip()
     if not name:
         raise UsageError("NAME: a task needs a name")
+    if len(name) > NAME_LIMIT:
+        raise UsageError(f"NAME: at most {NAME_LIMIT} characters (this one has {len(name)})")
     try:
         zone = parse_zone(new.timezone, "--timezone") if new.timezone else policy.default_zone
         fields: TaskDict = {
@@ -116,6 +118,9 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
             "timezone": zone.key,
         }
         schedule = parse_schedule(fields, zone)
+        costly = schedule_cost_problem(schedule, now)
+        if costly is not None:
+            raise UsageError(f"--schedule: {costly}")
         first = first_run(schedule, now)
         fields.update((key, value) for key, value in pin_fields(schedule, first).items() if fields.get(key) is None)
         schedule = parse_schedule(fields, zone)
@@ -135,18 +140,6 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
     return BuiltTask(task, first)
 
 
-def preview_rows(schedule: Schedule, start: datetime, n: int = PREVIEW_RUNS) -> list[dict[str, str]]:
-    """The next ``n`` runs from ``start``, in the task's zone and in UTC."""
-    rows = []
-    for moment in preview(schedule, start, n):
-        local = moment.astimezone(schedule.zone)
-        rows.append({
-            "local": f"{local:%Y-%m-%d %H:%M %Z} ({schedule.zone.key})",
-            "utc": f"{moment:%Y-%m-%d %H:%M} UTC",
-        })
-    return rows
-
-
 def add_task(pc: PassContext, new: NewTask) -> None:
     """``tasks add``: validate, preview, refuse a duplicate name, post in the canonical layout."""
     channel_id = str(pc.settings.require("tasks_channel_id"))
@@ -154,11 +147,11 @@ def add_task(pc: PassContext, new: NewTask) -> None:
     new = _resolved_target(pc, new)
     built = build_task(new, now=pc.now, policy=policy)
     try:
-        content = render(built.task.head, schedule=built.schedule)
+        render(built.task.head, schedule=built.schedule)  # refuse a task too long to write, before any request
     except TaskTooLong as error:
         raise UsageError(str(error)) from None
     name = built.task.name
-    for entry in _task_entries(pc, channel_id):
+    for entry in task_entries(pc, channel_id):
         if isinstance(entry, TaskHead) and entry.name.lower() == name.lower():
             raise UsageError(f"a task named {name!r} already exists (message {entry.message_id}); choose another "
                              "name or remove it first")
@@ -169,9 +162,33 @@ def add_task(pc: PassContext, new: NewTask) -> None:
     if pc.dry_run:
         pc.report.action("create", f"task {name!r}", **facts)
     else:
-        posted = pc.discord.create_message(channel_id, content=content)
+        posted = _post_new_task(pc, channel_id, built)
         pc.report.action("create", f"task {name!r}", message=str(posted["id"]), **facts)
     pc.report.summary = f"{'would create' if pc.dry_run else 'created'} task {name!r}: {describe(built.schedule)}"
+
+
+_DEFINING_FIELDS = ("schedule", "time", "specific_date", "day_of_month", "month", "day_of_week", "action_type",
+                    "action_target", "action_template", "description", "timezone")
+
+
+def _post_new_task(pc: PassContext, channel_id: str, built: BuiltTask) -> dict[str, Any]:
+    """Post the new task with a nonce made of its name and what it does (never the time).
+
+    Two ``tasks add`` of the same task at once (two hosts, a retry) post it once. Discord keeps
+    a nonce for a few minutes, so adding exactly the same task again right after removing it is
+    refused until then (Discord answers "unknown message").
+    """
+    fields = built.task.head.fields
+    nonce = identity_nonce("add", channel_id, built.task.name.casefold(),
+                           *(repr(fields.get(key)) for key in _DEFINING_FIELDS))
+    content = render(built.task.head, schedule=built.schedule)
+    try:
+        return pc.discord.create_message(channel_id, content=content, nonce=nonce)
+    except DiscordError as error:
+        if error.code != UNKNOWN_MESSAGE:
+            raise
+    raise UsageError(f"the same task was added and removed in the last few minutes, and Discord still holds its "
+                     f"nonce; add {built.task.name!r} again in five minutes, or change it a little")
 
 
 def _resolved_target(pc: PassContext, new: NewTask) -> NewTask:
@@ -185,152 +202,7 @@ def _resolved_target(pc: PassContext, new: NewTask) -> NewTask:
     return NewTask(**{**new.__dict__, "target": str(channel["id"])})
 
 
-# ---------------------------------------------------------------------------------- reading
-
-
-def _task_entries(pc: PassContext, channel_id: str) -> Iterator[TaskHead | TaskProblem]:
-    default_zone = pc.settings.tasks_default_timezone
-    for raw in pc.discord.iter_messages(channel_id):
-        entry = read_task(raw, default_zone)
-        if entry is not None:
-            yield entry
-
-
-@dataclass(frozen=True)
-class TaskView:
-    """One task as ``tasks list``/``show`` present it: read in full, or its problem."""
-
-    entry: TaskHead | TaskProblem
-    trusted: bool
-    task: Task | None
-    status: str
-    problem: str | None
-
-    @property
-    def head(self) -> TaskHead | None:
-        return self.entry if isinstance(self.entry, TaskHead) else None
-
-    @property
-    def message_id(self) -> str:
-        return self.entry.message_id
-
-    @property
-    def name(self) -> str:
-        return self.entry.name or "(malformed)"
-
-
-def view(entry: TaskHead | TaskProblem, trusted: bool) -> TaskView:
-    """Read everything about a task (the full parse: listings are by hand, not every minute)."""
-    if isinstance(entry, TaskProblem):
-        return TaskView(entry, trusted, None, "invalid", f"{entry.field}: {entry.problem}")
-    task = parse_task(entry)
-    if isinstance(task, TaskProblem):
-        return TaskView(entry, trusted, None, "invalid", f"{task.field}: {task.problem}")
-    if task.next_run is None:
-        return TaskView(entry, trusted, None, "invalid", "next_run: is missing")
-    return TaskView(entry, trusted, task, entry.status_label(trusted), None)
-
-
-def row(item: TaskView) -> dict[str, Any]:
-    """A listing row (also the ``--json`` shape)."""
-    head, task = item.head, item.task
-    schedule = task.schedule if task is not None else (schedule_of(head) if head is not None else None)
-    zone = schedule.zone if schedule is not None else None
-    local = utc = None
-    if task is not None and task.next_run is not None:
-        local = f"{task.next_run.astimezone(task.zone):%Y-%m-%d %H:%M %Z}"
-        utc = f"{task.next_run:%Y-%m-%d %H:%M} UTC"
-    error = item.problem or (head.last_error if head is not None else None)
-    return {
-        "id": item.message_id,
-        "name": item.name,
-        "schedule": describe(schedule) if schedule is not None else (head.schedule_value if head else None),
-        "zone": zone.key if zone is not None else None,
-        "next_run_local": local,
-        "next_run_utc": utc,
-        "status": item.status,
-        "attempts": head.attempts if head is not None else 0,
-        "last_error": short_error(str(error), 120) if error else None,
-        "action": head.action_kind if head is not None else None,
-        "author": item.entry.author_id,
-    }
-
-
-def _sort_key(item: dict[str, Any]) -> tuple[int, str, str]:
-    return (0 if item["next_run_utc"] else 1, item["next_run_utc"] or "", item["name"])
-
-
-def list_tasks(pc: PassContext, *, as_json: bool) -> None:
-    """``tasks list``: rows in ``report.details["tasks"]`` (JSON) or a table on stdout."""
-    channel_id = str(pc.settings.require("tasks_channel_id"))
-    trust = trust_for(pc)
-    rows = sorted((row(view(entry, trust.allows(entry.author_id))) for entry in _task_entries(pc, channel_id)),
-                  key=_sort_key)
-    counts: dict[str, int] = {}
-    for item in rows:
-        counts[item["status"]] = counts.get(item["status"], 0) + 1
-    breakdown = ", ".join(f"{number} {status}" for status, number in sorted(counts.items()))
-    noun = "task" if len(rows) == 1 else "tasks"
-    pc.report.summary = f"{len(rows)} {noun}" + (f" ({breakdown})" if breakdown else "")
-    if as_json:
-        pc.report.details["tasks"] = rows
-        return
-    from leaguectl.tasks.table import write_table
-
-    write_table(pc.runtime.stdout, rows, rich=pc.runtime.stdout_is_terminal())
-
-
-# ---------------------------------------------------------------------------------- one task
-
-
-@dataclass(frozen=True)
-class Found:
-    entry: TaskHead | TaskProblem
-    trust: Trust
-
-
-def find_task(pc: PassContext, ref: str) -> Found:
-    """The task message named by id or (case-insensitive) name; UsageError if none or several."""
-    channel_id = str(pc.settings.require("tasks_channel_id"))
-    trust = trust_for(pc)
-    wanted = ref.strip()
-    by_id = wanted.isascii() and wanted.isdigit()
-    matches: list[TaskHead] = []
-    for entry in _task_entries(pc, channel_id):
-        if by_id and entry.message_id == wanted:
-            return Found(entry, trust)
-        if isinstance(entry, TaskHead) and entry.name.lower() == wanted.lower():
-            matches.append(entry)
-    if not matches:
-        raise UsageError(f"no task {'message ' if by_id else 'named '}{wanted!r} in the tasks channel "
-                         "(see `leaguectl tasks list`)")
-    if len(matches) > 1:
-        ids = ", ".join(entry.message_id for entry in matches)
-        raise UsageError(f"{len(matches)} tasks are named {wanted!r} (messages {ids}); give the message id")
-    return Found(matches[0], trust)
-
-
-def show_task(pc: PassContext, ref: str) -> None:
-    """``tasks show``: the task's row, JSON and next runs, in the report's details."""
-    found = find_task(pc, ref)
-    entry = found.entry
-    item = view(entry, found.trust.allows(entry.author_id))
-    details = pc.report.details
-    details["task"] = row(item)
-    if isinstance(entry, TaskHead):
-        details["json"] = dict(entry.fields)
-        state = entry.status_text()
-        if state:
-            details["task"]["state"] = state
-    task = item.task
-    if task is not None and task.next_run is not None:
-        try:
-            details["next_runs"] = preview_rows(task.schedule, task.next_run)
-        except (ValueError, ArithmeticError) as error:
-            pc.report.error(f"task {item.name!r}: its next runs cannot be computed: {error}", item=entry.message_id)
-    if item.problem:
-        pc.report.error(f"task {item.name!r} is malformed: {item.problem}", item=entry.message_id)
-    pc.report.summary = f"{item.name!r} ({item.status})"
+# ---------------------------------------------------------------------------------- changes
 
 
 def change_task(pc: PassContext, ref: str, verb: str) -> None:
@@ -392,7 +264,7 @@ def _resumed(head: TaskHead, now: datetime) -> TaskHead | None:
                                      attempts=REMOVE, last_error=REMOVE, retry_of=REMOVE, paused=REMOVE,
                                      active=True))
     try:
-        schedule, stored = read_schedule(resumed)
+        schedule, stored = read_schedule(resumed, at=now)
     except ValueError as error:
         raise UsageError(f"task {head.name!r} cannot be resumed: {error}") from None
     zone = schedule.zone

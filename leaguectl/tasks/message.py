@@ -127,13 +127,33 @@ def _parse_fenced(content: str, begin: int) -> TaskDict | TaskFormatError:
     return first
 
 
+MAX_DEPTH = 16
+"""Deepest nesting of arrays and objects a task may hold (the tool's tasks are flat)."""
+
+
 def _load(text: str) -> TaskDict | TaskFormatError:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         return TaskFormatError("json", f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
     except RecursionError:
-        return TaskFormatError("json", "invalid JSON: nested too deeply")
+        return TaskFormatError("json", f"invalid JSON: nested more than {MAX_DEPTH} levels deep")
+    except ValueError as exc:  # an integer of more than 4300 digits
+        return TaskFormatError("json", f"invalid JSON: {' '.join(str(exc).split()[:8])}")
     if not isinstance(value, dict):
         return TaskFormatError("json", f"the JSON is {type(value).__name__}, not an object")
+    if _too_deep(value):
+        return TaskFormatError("json", f"invalid JSON: nested more than {MAX_DEPTH} levels deep")
     return value
+
+
+def _too_deep(task: TaskDict) -> bool:
+    """True when arrays and objects nest deeper than :data:`MAX_DEPTH` (checked without recursion)."""
+    pending: list[tuple[object, int]] = [(value, 1) for value in task.values() if isinstance(value, dict | list)]
+    while pending:
+        value, depth = pending.pop()
+        if depth >= MAX_DEPTH:
+            return True
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False

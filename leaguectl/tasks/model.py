@@ -29,7 +29,15 @@ from enum import StrEnum
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from leaguectl.schedule import Schedule, ScheduleError, parse_schedule, parse_timestamp, parse_zone, stored_next_run
+from leaguectl.schedule import (
+    Schedule,
+    ScheduleError,
+    ScheduleKind,
+    parse_schedule,
+    parse_timestamp,
+    parse_zone,
+    stored_next_run,
+)
 from leaguectl.tasks.fields import (
     ACTION_TYPES,
     CONTENT_LIMIT,
@@ -37,8 +45,10 @@ from leaguectl.tasks.fields import (
     TOOL_FIELDS,
     TaskDict,
     replaced_ids,
+    short_error,
     snowflake,
 )
+from leaguectl.tasks.fixes import fix_for
 from leaguectl.tasks.message import TaskFormatError, read_message
 
 # Naive next_run values of an RRULE with its own DTSTART;TZID are read in that zone by the
@@ -70,9 +80,18 @@ _STOPPED_STATUSES: Final = {State.PAUSED.value: State.PAUSED, State.MISSED.value
 # ---------------------------------------------------------------------------------- problems
 
 
+PROBLEM_LIMIT = 300
+"""Longest problem text kept (values quoted in it can be anything a message holds)."""
+LABEL_LIMIT = 80
+"""Longest task name shown in reports, logs and listings."""
+
+
 @dataclass(frozen=True, slots=True)
 class TaskProblem:
-    """Why a task message cannot be run: the message, the field, the problem, what to do."""
+    """Why a task message cannot be run: the message, the field, the problem, what to do.
+
+    Every text in it is one line of valid Unicode (see :func:`display`), whatever the message held.
+    """
 
     message_id: str
     author_id: str
@@ -81,10 +100,59 @@ class TaskProblem:
     problem: str
     fix: str = ""
 
+    @property
+    def label(self) -> str:
+        return display(self.name, LABEL_LIMIT)
+
     def describe(self) -> str:
-        """``field: problem; fix`` for reports and listings."""
-        text = f"{self.field}: {self.problem}"
-        return f"{text}; {self.fix}" if self.fix else text
+        """``field: problem`` for reports and listings."""
+        return f"{self.field}: {self.problem}"
+
+
+def new_problem(message_id: str, author_id: str, name: str, field: str, problem: str,
+                fields: Mapping[str, Any] | None) -> TaskProblem:
+    """A :class:`TaskProblem` with display-safe texts and the advice of :mod:`leaguectl.tasks.fixes`."""
+    text = display(problem, PROBLEM_LIMIT)
+    return TaskProblem(message_id, author_id, display(name, 10 * LABEL_LIMIT), field, text,
+                       fix_for(field, text, fields, message_id))
+
+
+def display(value: object, limit: int) -> str:
+    """Any value as one line of valid Unicode, at most ``limit`` characters (lone surrogates become U+FFFD)."""
+    text = value if isinstance(value, str) else _short_repr(value, limit)
+    if not text.isascii():
+        text = valid_unicode(text)
+    return short_error(text, limit)
+
+
+def _short_repr(value: object, limit: int) -> str:
+    """``str(value)`` without building huge texts from huge containers or numbers."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * limit:
+        return f"<a number of about {int(value.bit_length() * 0.30103)} digits>"
+    if isinstance(value, dict | list) and len(value) > limit:
+        return f"<{type(value).__name__} of {len(value)} items>"
+    text = str(value)
+    return text[: limit * 2]
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates (from ``\\ud83d`` escapes) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True when ``text`` holds a lone surrogate, which no Discord message can carry."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 # ---------------------------------------------------------------------------------- the head
@@ -111,6 +179,11 @@ class TaskHead:
     attempts: int
     replaces: tuple[str, ...]
     due_hint: datetime | None
+
+    @property
+    def label(self) -> str:
+        """The name as reports and listings show it (one line, at most 80 characters)."""
+        return display(self.name, LABEL_LIMIT)
 
     def rewritten(self, fields: Mapping[str, Any]) -> TaskHead:
         """The same message holding ``fields`` (a change of this task, see :func:`changed`)."""
@@ -211,14 +284,15 @@ def read_task(message: Mapping[str, Any], default_zone: ZoneInfo) -> TaskHead | 
         return None
     if found.task is None:
         error = found.error or TaskFormatError("json", "no task found")
-        return TaskProblem(found.id, found.author_id, found.title or "", error.field, error.problem)
+        return new_problem(found.id, found.author_id, found.title or "", error.field, error.problem, None)
     return task_head(found.task, default_zone=default_zone, message_id=found.id, author_id=found.author_id)
 
 
 def _name(fields: Mapping[str, Any]) -> str:
+    """The task's name, valid Unicode (a lone surrogate becomes U+FFFD); ``(unnamed)`` when absent."""
     name = fields.get("task_name")
     if isinstance(name, str) and name.strip():
-        return name.strip()
+        return valid_unicode(name.strip())
     return UNNAMED
 
 
@@ -322,40 +396,110 @@ class Task:
 
 
 def parse_task(head: TaskHead) -> Task | TaskProblem:
-    """Read the rest of a task (see the module docstring); a problem names the field."""
+    """Read the rest of a task (see the module docstring); a problem names the field and the fix."""
     try:
-        schedule, next_run = read_schedule(head)
+        schedule, next_run = read_schedule(head, at=None)
         retry_value = head.fields.get("retry_of")
         retry_of = None if retry_value is None else _in_range(
             "retry_of", retry_value, lambda: parse_timestamp(retry_value, schedule.zone, "retry_of"))
+        costly = schedule_cost_problem(schedule, next_run)
+        if costly is not None:
+            raise TaskFormatError("schedule", costly)
         action = _action(head)
     except TaskFormatError as error:
         return problem_of(head, error.field, error.problem)
     except ValueError as error:
         return problem_of(head, error_field(str(error)), str(error))
-    except (ArithmeticError, TypeError) as error:
+    except (ArithmeticError, TypeError, LookupError, RecursionError) as error:
         return problem_of(head, error_field(str(error)), f"cannot be scheduled: {error}")
     return Task(head, schedule, next_run, retry_of, action)
 
 
-def read_schedule(head: TaskHead) -> tuple[Schedule, datetime | None]:
-    """The task's schedule and its stored ``next_run`` (None if absent); raises ValueError naming the field."""
-    schedule = parse_schedule(head.fields, head.zone)
+def read_schedule(head: TaskHead, *, at: datetime | None) -> tuple[Schedule, datetime | None]:
+    """The task's schedule and its stored ``next_run`` (None if absent); raises ValueError naming the field.
+
+    ``at``: when the schedule is about to be evaluated from a moment other than the stored
+    ``next_run`` (``tasks resume``), the cost check of :func:`schedule_cost_problem` uses it.
+    """
+    fields = _schedule_fields(head)
+    schedule = parse_schedule(fields, head.zone)
     value = head.fields.get("next_run")
-    next_run = _in_range("next_run", value, lambda: stored_next_run(head.fields, schedule))
+    next_run = _in_range("next_run", value, lambda: stored_next_run(fields, schedule))
+    costly = schedule_cost_problem(schedule, at)
+    if costly is not None:
+        raise TaskFormatError("schedule", costly)
     return schedule, next_run
+
+
+def _schedule_fields(head: TaskHead) -> Mapping[str, Any]:
+    """The fields the schedule is read from: the task's, except for ``on_date`` without a date.
+
+    The Unified Discord Tool writes ``on_date`` without ``specific_date`` when none was given
+    and then sets ``next_run`` itself (one day after creation); its scheduler runs such a task
+    once, at that ``next_run``. So does leaguectl: the date and time come from a valid stored
+    ``next_run`` (nothing is written back). Without one, ``specific_date`` is required.
+    """
+    fields = head.fields
+    value = fields.get("schedule")
+    if not (isinstance(value, str) and value.strip().lower() == ScheduleKind.ON_DATE.value):
+        return fields
+    date_value = fields.get("specific_date")
+    if date_value is not None and not (isinstance(date_value, str) and not date_value.strip()):
+        return fields
+    try:
+        moment = parse_timestamp(fields.get("next_run"), head.zone, "next_run").astimezone(head.zone)
+    except (ValueError, OverflowError):
+        return fields
+    return {**fields, "specific_date": moment.date().isoformat(), "time": f"{moment:%H:%M:%S}"}
+
+
+MAX_RRULE_WALK = 100_000
+"""Most occurrences an RRULE with COUNT may make each evaluation walk (from DTSTART)."""
+_RRULE_PERIODS = {"MINUTELY": timedelta(minutes=1), "HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1),
+                  "WEEKLY": timedelta(weeks=1), "MONTHLY": timedelta(days=28), "YEARLY": timedelta(days=365)}
+
+
+def schedule_cost_problem(schedule: Schedule, at: datetime | None) -> str | None:
+    """Why evaluating ``schedule`` at ``at`` is refused, or None.
+
+    A task runs at most once a minute, so an RRULE with ``FREQ=SECONDLY`` or several
+    ``BYSECOND`` values is invalid. An RRULE with ``COUNT`` is walked from its DTSTART on every
+    evaluation (the count decides where it ends); more than :data:`MAX_RRULE_WALK` periods
+    between DTSTART and ``at`` would make one task cost seconds or minutes of every pass.
+    """
+    spec = schedule.rrule
+    if spec is None:
+        return None
+    parts = dict(part.split("=", 1) for part in spec.rule.upper().split(";") if "=" in part)
+    freq = parts.get("FREQ", "")
+    if freq == "SECONDLY" or len(parts.get("BYSECOND", "0").split(",")) > 1:
+        return f"{schedule.text!r} fires more often than once a minute"
+    period = _RRULE_PERIODS.get(freq)
+    if at is None or period is None or spec.dtstart is None or "COUNT" not in parts:
+        return None
+    try:
+        count = int(parts["COUNT"])
+        interval = max(1, int(parts.get("INTERVAL") or "1"))
+    except ValueError:
+        return None
+    elapsed = at.astimezone(schedule.zone).replace(tzinfo=None) - spec.dtstart
+    walk = min(count, max(0, elapsed // (period * interval)))
+    if walk <= MAX_RRULE_WALK:
+        return None
+    return (f"{schedule.text!r} costs too much to evaluate: with COUNT, each evaluation walks its {walk:,} "
+            f"occurrences since DTSTART (at most {MAX_RRULE_WALK:,})")
 
 
 def schedule_of(head: TaskHead) -> Schedule | None:
     """The task's schedule when it parses (for the header of a task being paused or kept), else None."""
     try:
-        return parse_schedule(head.fields, head.zone)
-    except (ValueError, ArithmeticError, TypeError):
+        return parse_schedule(_schedule_fields(head), head.zone)
+    except (ValueError, ArithmeticError, TypeError, LookupError, RecursionError):
         return None
 
 
-def problem_of(head: TaskHead, field: str, problem: str, fix: str = "") -> TaskProblem:
-    return TaskProblem(head.message_id, head.author_id, head.name, field, problem, fix)
+def problem_of(head: TaskHead, field: str, problem: str) -> TaskProblem:
+    return new_problem(head.message_id, head.author_id, head.name, field, problem, head.fields)
 
 
 def _in_range(field: str, value: object, read: Callable[[], datetime | None]) -> datetime | None:
@@ -397,6 +541,10 @@ def _action(head: TaskHead) -> TaskAction:
     label = "🧠 Scheduled task" if kind == "self_task" else "⏰ Reminder"
     template = fields.get("action_template")
     template = template if isinstance(template, str) and template.strip() else None
+    for field, text in (("action_template", template), ("description", head.description)):
+        if text is not None and has_lone_surrogate(text):
+            raise TaskFormatError(field, "holds a broken character (a lone UTF-16 surrogate such as \\ud83d, half "
+                                         "of an emoji escape) that no Discord message can carry")
     return TaskAction(kind, target_id, _post_text(head, template, label), template)
 
 

@@ -49,8 +49,11 @@ from leaguectl.tasks.model import (
     TaskHead,
     TaskProblem,
     changed,
+    display,
     error_field,
+    new_problem,
     parse_task,
+    problem_of,
     schedule_of,
 )
 from leaguectl.tasks.render import TaskTooLong, render
@@ -74,6 +77,7 @@ class Policy:
     retry_base: timedelta = timedelta(minutes=1)
     retry_cap: timedelta = timedelta(hours=1)
     stale_claim_after: timedelta = timedelta(minutes=15)
+    tasks_channel_id: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -84,6 +88,7 @@ class Policy:
             keep_missed=settings.tasks_keep_missed,
             heartbeat_channel_id=settings.heartbeat_log_channel_id,
             letta_configured=bool(settings.letta_api_url and settings.letta_agent_id),
+            tasks_channel_id=settings.tasks_channel_id,
         )
 
 
@@ -147,6 +152,8 @@ class RunPlan:
 
 @dataclass(frozen=True)
 class Decision:
+    """What a pass does with one task message; ``name`` is the task's label for reports."""
+
     verdict: Verdict
     message_id: str
     name: str = ""
@@ -156,9 +163,12 @@ class Decision:
     run: RunPlan | None = None
     update: TaskHead | None = None
     update_content: str | None = None
+    problem: TaskProblem | None = None
+    zone: ZoneInfo | None = None  # the task's zone, for showing ``due_at``
 
 
 def run_nonce(message_id: str, slot: datetime) -> str:
+    """The nonce of a run's post: the task's message and the slot (its identity across hosts and retries)."""
     digest = hashlib.sha256(f"{message_id}|{slot.astimezone(UTC).isoformat()}".encode()).hexdigest()
     return "t" + digest[: NONCE_LENGTH - 1]
 
@@ -181,15 +191,16 @@ def plan_message(
     """
     try:
         return _plan(entry, trusted=trusted, now=now, policy=policy, superseded_by=superseded_by)
-    except (ArithmeticError, ValueError, TypeError) as exc:
-        field = error_field(str(exc))
-        return Decision(Verdict.INVALID, entry.message_id, entry.name, f"cannot be scheduled: {exc}", field=field)
+    except (ArithmeticError, ValueError, TypeError, LookupError, RecursionError) as exc:
+        fields = entry.fields if isinstance(entry, TaskHead) else None
+        return _invalid(new_problem(entry.message_id, entry.author_id, entry.name, error_field(str(exc)),
+                                    f"cannot be scheduled: {exc}", fields))
 
 
 def _plan(
     entry: TaskHead | TaskProblem, *, trusted: bool, now: datetime, policy: Policy, superseded_by: str | None
 ) -> Decision:
-    message_id, name = entry.message_id, entry.name
+    message_id, name = entry.message_id, entry.label
     if not trusted:
         return Decision(Verdict.UNTRUSTED, message_id, name, f"written by {entry.author_id or 'unknown'}, "
                         "who is neither the bot nor a trusted user or role")
@@ -202,7 +213,7 @@ def _plan(
     if entry.state is State.RUNNING:
         return _plan_claimed(entry, now, policy)
     if entry.due_hint is not None and entry.due_hint > now:
-        return Decision(Verdict.NOT_DUE, message_id, name, due_at=entry.due_hint)
+        return Decision(Verdict.NOT_DUE, message_id, name, due_at=entry.due_hint, zone=entry.zone)
     task = parse_task(entry)
     if isinstance(task, TaskProblem):
         return _invalid(task)
@@ -210,7 +221,8 @@ def _plan(
 
 
 def _invalid(problem: TaskProblem) -> Decision:
-    return Decision(Verdict.INVALID, problem.message_id, problem.name, problem.problem, field=problem.field)
+    return Decision(Verdict.INVALID, problem.message_id, problem.label, problem.problem, field=problem.field,
+                    problem=problem)
 
 
 def _plan_claimed(head: TaskHead, now: datetime, policy: Policy) -> Decision:
@@ -218,32 +230,31 @@ def _plan_claimed(head: TaskHead, now: datetime, policy: Policy) -> Decision:
     claimed_at: datetime | None
     try:
         claimed_at = parse_timestamp(claimed_value, UTC, "claimed_at")
-    except ScheduleError:
+    except (ScheduleError, OverflowError):
         claimed_at = None
     if claimed_at is not None and now - claimed_at < policy.stale_claim_after:
-        return Decision(Verdict.IN_PROGRESS, head.message_id, head.name,
+        return Decision(Verdict.IN_PROGRESS, head.message_id, head.label,
                         f"claimed by another pass at {claimed_at:%H:%M:%S} UTC")
-    when = claimed_value or "an unknown time"
+    when = display(claimed_value, 40) if claimed_value else "an unknown time"
     note = (
         f"a pass claimed this run at {when} and stopped before finishing; the action may not have "
         "run. `leaguectl tasks resume` runs it again, `leaguectl tasks remove` drops it"
     )
     update = paused(head.rewritten(changed(head.fields, status=REMOVE)), now, head.default_zone, note)
-    return _with_update(Decision(Verdict.STALE_CLAIM, head.message_id, head.name, note), update)
+    return _with_update(Decision(Verdict.STALE_CLAIM, head.message_id, head.label, note), update)
 
 
 def _plan_due(task: Task, now: datetime, policy: Policy) -> Decision:
-    message_id, name = task.message_id, task.name
+    message_id, name = task.message_id, task.head.label
     due_at = task.next_run
     if due_at is None:
-        return Decision(Verdict.INVALID, message_id, name, "is missing (`leaguectl tasks resume` sets it)",
-                        field="next_run")
+        return _invalid(problem_of(task.head, "next_run", "is missing (`leaguectl tasks resume` sets it)"))
     try:
         action = action_spec(task, policy)
     except NoTarget as error:
-        return Decision(Verdict.INVALID, message_id, name, str(error), field="action_target")
+        return _invalid(problem_of(task.head, "action_target", str(error)))
     if due_at > now:
-        return Decision(Verdict.NOT_DUE, message_id, name, due_at=due_at)
+        return Decision(Verdict.NOT_DUE, message_id, name, due_at=due_at, zone=task.zone)
     schedule = task.schedule
     slot = due_at if task.retry_of is None else min(task.retry_of, due_at)
     decision = due_runs(schedule, due_at if schedule.one_time else slot, now, policy.grace)
@@ -253,9 +264,9 @@ def _plan_due(task: Task, now: datetime, policy: Policy) -> Decision:
     try:
         content = render(claim, schedule=schedule, next_run=decision.next_run or due_at)
     except TaskTooLong as exc:
-        return Decision(Verdict.INVALID, message_id, name, str(exc), field="message")
+        return _invalid(problem_of(task.head, "message", str(exc)))
     run = RunPlan(task, slot, decision.next_run, now - slot, action, claim, content)
-    return Decision(Verdict.RUN, message_id, name, due_at=due_at, run=run)
+    return Decision(Verdict.RUN, message_id, name, due_at=due_at, run=run, zone=task.zone)
 
 
 def _plan_missed(task: Task, late_by: timedelta, now: datetime, policy: Policy) -> Decision:
@@ -264,7 +275,7 @@ def _plan_missed(task: Task, late_by: timedelta, now: datetime, policy: Policy) 
         f"missed: due {stamp(now - late_by, task.zone)}, {minutes} min ago, later than the "
         f"{int(policy.grace.total_seconds())} s grace (TASKS_MISFIRE_GRACE_SECONDS)"
     )
-    decision = Decision(Verdict.MISSED, task.message_id, task.name, reason, due_at=now - late_by)
+    decision = Decision(Verdict.MISSED, task.message_id, task.head.label, reason, due_at=now - late_by)
     if not policy.keep_missed:
         return decision
     kept = paused(task.head, now, task.zone, reason, status=State.MISSED)
@@ -275,7 +286,7 @@ def _with_update(decision: Decision, update: TaskHead, schedule: Schedule | None
     try:
         content = render(update, schedule=schedule or schedule_of(update))
     except TaskTooLong as exc:
-        return Decision(Verdict.INVALID, decision.message_id, decision.name, str(exc), field="message")
+        return _invalid(problem_of(update, "message", str(exc)))
     return Decision(
         decision.verdict, decision.message_id, decision.name, decision.reason, decision.field, decision.due_at,
         update=update, update_content=content,
@@ -286,19 +297,22 @@ def _with_update(decision: Decision, update: TaskHead, schedule: Schedule | None
 
 
 class NoTarget(ValueError):
-    """A self task with nowhere to go under the current settings."""
+    """A task whose action has nowhere to go under the current settings."""
 
 
 def action_spec(task: Task, policy: Policy) -> ActionSpec:
     """Where and what a task sends, given the settings (the heartbeat log, the Letta agent).
 
     ``self_task`` without a channel of its own goes to the agent when Letta is configured,
-    else to the heartbeat log, as in the tool's "smart default".
+    else to the heartbeat log, as in the tool's "smart default". No action may post into the
+    tasks channel: the bot's post would be read as a task by the next pass, so a task could
+    create tasks (raises :class:`NoTarget`).
     """
     action = task.action
     if action.kind == "user_reminder":
         return ActionSpec(action.kind, action.text, user_id=action.target_id)
     if action.kind == "channel_post":
+        _refuse_tasks_channel(action.target_id, policy, "its channel")
         return ActionSpec(action.kind, action.text, channel_id=action.target_id)
     channel = action.target_id or policy.heartbeat_channel_id
     if not policy.letta_configured and channel is None:
@@ -306,7 +320,14 @@ def action_spec(task: Task, policy: Policy) -> ActionSpec:
             "self_task has nowhere to go: give a channel id, or set HEARTBEAT_LOG_CHANNEL_ID, "
             "or LETTA_API_URL and LETTA_AGENT_ID"
         )
+    _refuse_tasks_channel(channel, policy, "its channel" if action.target_id else "HEARTBEAT_LOG_CHANNEL_ID")
     return ActionSpec(action.kind, action.text, channel_id=channel, letta=policy.letta_configured)
+
+
+def _refuse_tasks_channel(channel_id: str | None, policy: Policy, what: str) -> None:
+    if channel_id is not None and channel_id == policy.tasks_channel_id:
+        raise NoTarget(f"{what} is the tasks channel, where the bot's post would be read as a new task; "
+                       "choose another channel")
 
 
 # ---------------------------------------------------------------------------------- updates

@@ -10,13 +10,12 @@ deleted instead of run (see ``runner``).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from leaguectl.discord_rest import CANNOT_EDIT_OTHERS, EDIT_LIMIT_OLD_MESSAGE, DiscordError
 from leaguectl.schedule import Schedule
-from leaguectl.tasks.fields import with_replaced
+from leaguectl.tasks.fields import identity_nonce, with_replaced
 from leaguectl.tasks.model import TaskHead
 from leaguectl.tasks.render import render
 
@@ -24,6 +23,9 @@ if TYPE_CHECKING:
     from leaguectl.discord_rest import DiscordClient
 
 REFUSED_EDIT_CODES = frozenset({EDIT_LIMIT_OLD_MESSAGE, CANNOT_EDIT_OTHERS})
+_TRANSITION_FIELDS = ("next_run", "last_run", "status", "attempts", "retry_of", "active")
+"""What a rewrite changes about a task's state: with the old message id, the identity of a re-post
+(two passes re-posting the same claim at once send the same nonce; times of processing are not in it)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def write_task(
         return Written(message_id, task)
     replacement = task.rewritten(with_replaced(task.fields, message_id))
     new_text = render(replacement, schedule=schedule)
-    nonce = "r" + hashlib.sha256(f"{message_id}\n{new_text}".encode()).hexdigest()[:24]
+    nonce = identity_nonce("repost", message_id, *(repr(task.fields.get(key)) for key in _TRANSITION_FIELDS))
     posted = discord.create_message(channel_id, content=new_text, nonce=nonce)
     new_id = str(posted["id"])
     replacement = replace(replacement, message_id=new_id)

@@ -23,14 +23,32 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _shown(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as the table shows them: a zone taken from TASKS_DEFAULT_TIMEZONE is marked."""
+    return [{**item, "zone": f"{item['zone']} (default)"} if item.get("zone_from_default") and item.get("zone")
+            else item for item in rows]
+
+
 def write_table(stream: TextIO, rows: Sequence[dict[str, Any]], *, rich: bool) -> None:
     if not rows:
         stream.write("no tasks in the tasks channel\n")
         return
+    shown = _shown(rows)
     if rich:
-        _write_rich(stream, rows)
+        _write_rich(stream, shown)
     else:
-        _write_plain(stream, rows)
+        _write_plain(stream, shown)
+    _write_fixes(stream, rows)
+
+
+def _write_fixes(stream: TextIO, rows: Sequence[dict[str, Any]]) -> None:
+    """After the table: how to fix each task that cannot run."""
+    broken = [item for item in rows if item.get("fix")]
+    if not broken:
+        return
+    stream.write("\nTo fix:\n")
+    for item in broken:
+        stream.write(f"  {item['name']} (message {item['id']}): {item['last_error']}\n    fix: {item['fix']}\n")
 
 
 def _write_plain(stream: TextIO, rows: Sequence[dict[str, Any]]) -> None:

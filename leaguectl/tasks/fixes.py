@@ -68,7 +68,7 @@ def _change_for(field: str, problem: str, fields: Mapping[str, Any] | None) -> s
     if field in ("action_template", "description") and "surrogate" in problem:
         return f"replace the broken character in {field} (write the emoji itself, or its full \\ud83d\\ude00 pair)"
     if field in ("action_template", "description", "message"):
-        return "shorten action_template or description"
+        return "shorten task_name, action_template or description"
     return f"correct {field}"
 
 

@@ -22,6 +22,7 @@ is what :mod:`leaguectl.tasks.render` writes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -112,9 +113,18 @@ class TaskProblem:
 def new_problem(message_id: str, author_id: str, name: str, field: str, problem: str,
                 fields: Mapping[str, Any] | None) -> TaskProblem:
     """A :class:`TaskProblem` with display-safe texts and the advice of :mod:`leaguectl.tasks.fixes`."""
-    text = display(problem, PROBLEM_LIMIT)
+    text = display(_LONG_WORD.sub(_shortened, display(problem, 4 * PROBLEM_LIMIT)), PROBLEM_LIMIT)
     return TaskProblem(message_id, author_id, display(name, 10 * LABEL_LIMIT), field, text,
                        fix_for(field, text, fields, message_id))
+
+
+_LONG_WORD = re.compile(r"\S{61,}")
+
+
+def _shortened(match: re.Match[str]) -> str:
+    """A long quoted value inside a problem, cut in its middle so the words after it survive."""
+    word = match[0]
+    return f"{word[:40]}…{word[-12:]}"
 
 
 def display(value: object, limit: int) -> str:

@@ -41,7 +41,7 @@ class TaskTooLong(ValueError):
         self.length = length
         super().__init__(
             f"the task message would be {length} characters, over Discord's {CONTENT_LIMIT}; "
-            "shorten action_template or description"
+            "shorten task_name, action_template or description"
         )
 
 

@@ -1,13 +1,14 @@
 """Task messages: find the task JSON in a message's text (every layout the original tool used).
 
 The header above the JSON changed with every version of the original tool
-(task-channel.md §1.2-1.3), so it is ignored: the task is the first ```` ```json ```` block,
-else the first fenced block, else the whole message when it is bare JSON. ``\\u`` escapes (four
-hex digits) (the tool writes emoji that way) and ``null`` values are plain JSON. A block that
-does not parse is tried up to the next few closing fences, because the original tool did not
-escape backticks inside strings. A message with neither a fence nor a leading ``{`` and no task
-header is not a task (chatter); anything else that does not give a JSON object is a malformed
-task, reported with the field ``json``.
+(task-channel.md §1.2-1.3), so it is ignored: a message that starts with ``{`` is bare JSON
+(even when its strings hold a code fence); else the task is the first ```` ```json ```` block,
+else the first fenced block. ``\\u`` escapes (the tool writes emoji that way) and ``null``
+values are plain JSON. A block that does not parse is tried up to the next few closing fences,
+because the original tool did not escape backticks inside strings. A message with neither a
+fence nor a leading ``{`` and no task header is not a task (chatter); anything else that does
+not give a JSON object is a malformed task, reported with the field ``json``. Integers longer
+than 4300 digits and nesting deeper than :data:`MAX_DEPTH` are malformed too.
 
 This module only finds the JSON object; :mod:`leaguectl.tasks.model` reads its fields, and
 :mod:`leaguectl.tasks.render` writes tasks back.
@@ -64,6 +65,10 @@ def read_message(message: Mapping[str, Any]) -> TaskMessage | None:
 
 def parse_content(content: str) -> TaskDict | TaskFormatError | None:
     """The task object of a message's text; a :class:`TaskFormatError`; None for chatter."""
+    if content[:1] == "{" or content.lstrip()[:1] == "{":
+        bare = _load(content.strip())
+        if not isinstance(bare, TaskFormatError) or _FENCE not in content:
+            return bare  # bare JSON, also when its strings hold a code fence
     start = content.find(_JSON_FENCE)
     if start < 0 and _FENCE in content:
         start = content.lower().find(_JSON_FENCE)
@@ -75,9 +80,6 @@ def parse_content(content: str) -> TaskDict | TaskFormatError | None:
         if isinstance(parsed, TaskFormatError) and _HEADER_MARK not in content:
             return None  # a code block in a chat message, not a task
         return parsed
-    stripped = content.strip()
-    if stripped.startswith("{"):
-        return _load(stripped)
     if _HEADER_MARK in content:
         return TaskFormatError("json", "the message has a task header but no ```json block")
     return None

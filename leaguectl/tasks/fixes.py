@@ -53,6 +53,8 @@ def _change_for(field: str, problem: str, fields: Mapping[str, Any] | None) -> s
         return "write time as HH:MM (00:00-23:59)"
     if field == "timezone":
         return "use an IANA zone such as Europe/Berlin or America/New_York (or no timezone field)"
+    if field == "specific_date" and "required" in problem:
+        return "set specific_date (`--schedule on_date --date YYYY-MM-DD --time HH:MM`)"
     if field == "specific_date":
         return "write specific_date as YYYY-MM-DD (or DD.MM.YYYY)"
     if field == "day_of_week":

@@ -76,8 +76,6 @@ def _change_for(field: str, problem: str, fields: Mapping[str, Any] | None) -> s
 
 def _schedule_change(value: object, problem: str) -> str:
     text = value.strip() if isinstance(value, str) else ""
-    if "too much to evaluate" in problem:
-        return "move DTSTART close to now, or use UNTIL instead of COUNT"
     if _SUB_MINUTE.fullmatch(text) or "FREQ=SECONDLY" in text.upper() or "more often than once a minute" in problem:
         return "leaguectl runs a task at most once a minute: use schedule minutely (or every_N_minutes)"
     weekday = _EVERY_WEEKDAY.fullmatch(text)

@@ -118,7 +118,7 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
             "timezone": zone.key,
         }
         schedule = parse_schedule(fields, zone)
-        costly = schedule_cost_problem(schedule, now)
+        costly = schedule_cost_problem(schedule)
         if costly is not None:
             raise UsageError(f"--schedule: {costly}")
         first = first_run(schedule, now)
@@ -264,7 +264,7 @@ def _resumed(head: TaskHead, now: datetime) -> TaskHead | None:
                                      attempts=REMOVE, last_error=REMOVE, retry_of=REMOVE, paused=REMOVE,
                                      active=True))
     try:
-        schedule, stored = read_schedule(resumed, at=now)
+        schedule, stored = read_schedule(resumed)
     except ValueError as error:
         raise UsageError(f"task {head.name!r} cannot be resumed: {error}") from None
     zone = schedule.zone

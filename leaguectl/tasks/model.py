@@ -408,13 +408,10 @@ class Task:
 def parse_task(head: TaskHead) -> Task | TaskProblem:
     """Read the rest of a task (see the module docstring); a problem names the field and the fix."""
     try:
-        schedule, next_run = read_schedule(head, at=None)
+        schedule, next_run = read_schedule(head)
         retry_value = head.fields.get("retry_of")
         retry_of = None if retry_value is None else _in_range(
             "retry_of", retry_value, lambda: parse_timestamp(retry_value, schedule.zone, "retry_of"))
-        costly = schedule_cost_problem(schedule, next_run)
-        if costly is not None:
-            raise TaskFormatError("schedule", costly)
         action = _action(head)
     except TaskFormatError as error:
         return problem_of(head, error.field, error.problem)
@@ -425,19 +422,15 @@ def parse_task(head: TaskHead) -> Task | TaskProblem:
     return Task(head, schedule, next_run, retry_of, action)
 
 
-def read_schedule(head: TaskHead, *, at: datetime | None) -> tuple[Schedule, datetime | None]:
-    """The task's schedule and its stored ``next_run`` (None if absent); raises ValueError naming the field.
-
-    ``at``: when the schedule is about to be evaluated from a moment other than the stored
-    ``next_run`` (``tasks resume``), the cost check of :func:`schedule_cost_problem` uses it.
-    """
+def read_schedule(head: TaskHead) -> tuple[Schedule, datetime | None]:
+    """The task's schedule and its stored ``next_run`` (None if absent); raises ValueError naming the field."""
     fields = _schedule_fields(head)
     schedule = parse_schedule(fields, head.zone)
-    value = head.fields.get("next_run")
-    next_run = _in_range("next_run", value, lambda: stored_next_run(fields, schedule))
-    costly = schedule_cost_problem(schedule, at)
+    costly = schedule_cost_problem(schedule)
     if costly is not None:
         raise TaskFormatError("schedule", costly)
+    value = head.fields.get("next_run")
+    next_run = _in_range("next_run", value, lambda: stored_next_run(fields, schedule))
     return schedule, next_run
 
 
@@ -463,41 +456,20 @@ def _schedule_fields(head: TaskHead) -> Mapping[str, Any]:
     return {**fields, "specific_date": moment.date().isoformat(), "time": f"{moment:%H:%M:%S}"}
 
 
-MAX_RRULE_WALK = 100_000
-"""Most occurrences an RRULE with COUNT may make each evaluation walk (from DTSTART)."""
-_RRULE_PERIODS = {"MINUTELY": timedelta(minutes=1), "HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1),
-                  "WEEKLY": timedelta(weeks=1), "MONTHLY": timedelta(days=28), "YEARLY": timedelta(days=365)}
+def schedule_cost_problem(schedule: Schedule) -> str | None:
+    """Why ``schedule`` is refused at run time although it parses, or None.
 
-
-def schedule_cost_problem(schedule: Schedule, at: datetime | None) -> str | None:
-    """Why evaluating ``schedule`` at ``at`` is refused, or None.
-
-    A task runs at most once a minute, so an RRULE with ``FREQ=SECONDLY`` or several
-    ``BYSECOND`` values is invalid. An RRULE with ``COUNT`` is walked from its DTSTART on every
-    evaluation (the count decides where it ends); more than :data:`MAX_RRULE_WALK` periods
-    between DTSTART and ``at`` would make one task cost seconds or minutes of every pass.
+    leaguectl runs a task at most once a minute, so an RRULE with ``FREQ=SECONDLY`` or several
+    ``BYSECOND`` values is invalid (checked here before anything evaluates the rule, whatever
+    the schedule parser accepts).
     """
     spec = schedule.rrule
     if spec is None:
         return None
     parts = dict(part.split("=", 1) for part in spec.rule.upper().split(";") if "=" in part)
-    freq = parts.get("FREQ", "")
-    if freq == "SECONDLY" or len(parts.get("BYSECOND", "0").split(",")) > 1:
+    if parts.get("FREQ", "") == "SECONDLY" or len(parts.get("BYSECOND", "0").split(",")) > 1:
         return f"{schedule.text!r} fires more often than once a minute"
-    period = _RRULE_PERIODS.get(freq)
-    if at is None or period is None or spec.dtstart is None or "COUNT" not in parts:
-        return None
-    try:
-        count = int(parts["COUNT"])
-        interval = max(1, int(parts.get("INTERVAL") or "1"))
-    except ValueError:
-        return None
-    elapsed = at.astimezone(schedule.zone).replace(tzinfo=None) - spec.dtstart
-    walk = min(count, max(0, elapsed // (period * interval)))
-    if walk <= MAX_RRULE_WALK:
-        return None
-    return (f"{schedule.text!r} costs too much to evaluate: with COUNT, each evaluation walks its {walk:,} "
-            f"occurrences since DTSTART (at most {MAX_RRULE_WALK:,})")
+    return None
 
 
 def schedule_of(head: TaskHead) -> Schedule | None:

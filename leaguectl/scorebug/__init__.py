@@ -1,6 +1,6 @@
 """Live scorebugs: scorecard cells → typed scorebug → compact embed → one pass of ``scorebug-tick``.
 
-Modules, lightest first (none imports gspread, httpx or rich at import time):
+Modules, lightest first (none imports google-auth, httpx or rich at import time):
 
 * :mod:`.parse`: the ``Scorebug!B2:S20`` cells → :class:`~.parse.Scorebug` (league.md §3.8.1 rules).
 * :mod:`.embed`: the compact embed, the win-probability bar and the voice-channel status text.

@@ -189,3 +189,13 @@ class Runtime:
     def stdout_is_terminal(self) -> bool:
         isatty = getattr(self.stdout, "isatty", None)
         return bool(isatty and isatty())
+
+    def terminal_width(self) -> int:
+        """Columns of the terminal stdout is on: ``COLUMNS`` when set, else the terminal's size, else 80."""
+        columns = self.environ.get("COLUMNS", "").strip()
+        if columns.isdigit() and int(columns) > 0:
+            return int(columns)
+        try:
+            return os.get_terminal_size(self.stdout.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            return 80

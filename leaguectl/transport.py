@@ -67,6 +67,11 @@ def route_extensions(route: str, major: str | None = None, attempt: int = 1) -> 
     return extensions
 
 
+def attempt_extensions(attempt: int) -> dict[str, Any]:
+    """For a client whose paths need no template of their own: only the attempt number (1 = first try)."""
+    return {ATTEMPT_KEY: attempt}
+
+
 # --- the deadline at the socket -----------------------------------------------------------------
 
 

@@ -50,6 +50,7 @@ class PassHooks:
         self._started_mono = time.monotonic()
         self._locked = False
         self._previous_handler: Any = None
+        self._ping_budget: Any = None
 
     @property
     def scheduled(self) -> bool:
@@ -66,9 +67,10 @@ class PassHooks:
         self._arm_sigterm()
         url = self.context.settings.healthcheck_url
         if url is not None and self.scheduled:
-            from leaguectl.ops.healthcheck import ping
+            from leaguectl.ops.healthcheck import PingBudget, ping
 
-            ping(self.context.runtime, url.reveal(), "start", run_id=self.run_id)
+            self._ping_budget = PingBudget.for_runtime(self.context.runtime)  # shared by all pings of the pass
+            ping(self.context.runtime, url.reveal(), "start", run_id=self.run_id, budget=self._ping_budget)
         return True
 
     def _arm_sigterm(self) -> None:
@@ -133,7 +135,7 @@ class PassHooks:
         report = self.context.report
         tail = "\n".join(report.text_lines()[-40:])
         kind = "success" if report.final_exit_code == ExitCode.OK else "fail"
-        ping(self.context.runtime, url.reveal(), kind, run_id=self.run_id, body=tail)
+        ping(self.context.runtime, url.reveal(), kind, run_id=self.run_id, body=tail, budget=self._ping_budget)
 
     def _status_hint(self) -> Path:
         return self.lock.path.with_suffix(".last-exit")

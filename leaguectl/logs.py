@@ -228,6 +228,11 @@ def configure_logging(
     library.setFormatter(handler.formatter)
     library.setLevel(max(level, logging.WARNING))
     root.addHandler(library)
+    # google-auth cuts its "google" logger off from the root unless someone configured it, which
+    # would send its warnings to Python's bare last-resort handler: configure it, keep it propagating.
+    google = logging.getLogger("google")
+    google.setLevel(logging.WARNING)
+    google.propagate = True
 
 
 def use_format(fmt: str) -> None:

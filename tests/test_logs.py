@@ -82,6 +82,9 @@ def test_json_lines_carry_time_level_command_event_and_fields() -> None:
 
 
 def test_json_lines_of_other_libraries_name_their_logger() -> None:
+    from google.auth import _helpers
+
+    _helpers.is_logging_enabled(logging.getLogger("google.auth.x"))  # google-auth cuts "google" off the root
     stream = io.StringIO()
     logs.configure_logging(0, stream, {}, "json")
     logging.getLogger("google.auth.test").warning("something %s", "odd")

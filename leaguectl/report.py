@@ -57,6 +57,12 @@ class Report:
         if log.isEnabledFor(logging.INFO):
             log_event(log, logging.INFO, "skip", _skip_text(entry), entry)
 
+    def notable_skip(self, reason: str, item: str | None = None, **detail: Any) -> None:
+        """Record a skip an admin should know of (another pass holds the lock); logged at WARNING."""
+        entry = _clean({"reason": reason, "item": item, **detail})
+        self.skipped.append(entry)
+        log_event(log, logging.WARNING, "skip", _skip_text(entry), entry)
+
     def error(self, message: str, item: str | None = None, **detail: Any) -> None:
         """Record a failed item; the pass goes on with the others and exits 1. Logged at ERROR."""
         entry = _clean({"message": message, "item": item, **detail})

@@ -206,3 +206,20 @@ def test_an_error_outside_a_pass_is_one_log_line_in_the_chosen_format() -> None:
 
 def _now() -> datetime:
     return datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def test_a_pass_skipped_because_another_holds_the_lock_warns_at_the_default_level(tmp_path: Path) -> None:
+    from leaguectl.passrun import CliState, execute_pass
+    from tests.conftest import make_runtime
+
+    stream = io.StringIO()
+    logs.configure_logging(0, stream, {})
+    environ = {"DISCORD_BOT_TOKEN": "discord-token-XYZ-123456", "LOCK_DIR": str(tmp_path)}
+    inner: list[Report] = []
+
+    def outer(pc: object) -> None:
+        inner.append(execute_pass(CliState(runtime=make_runtime(environ)), "run-due-tasks", lambda c: None))
+
+    execute_pass(CliState(runtime=make_runtime(environ)), "run-due-tasks", outer)
+    assert inner[0].skipped[0]["reason"] == "another pass holds the lock"
+    assert stream.getvalue().startswith("warning: skipped run-due-tasks") and "holds the lock" in stream.getvalue()

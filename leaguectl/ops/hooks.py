@@ -60,7 +60,7 @@ class PassHooks:
         """Take the lock, arm SIGTERM, ping start; False when the lock is held."""
         if not self.lock.acquire():
             holder = self.lock.holder_pid()
-            self.context.report.skip(LOCK_HELD, item=self.lock.path.name, holder_pid=holder)
+            self.context.report.notable_skip(LOCK_HELD, item=self.lock.path.name, holder_pid=holder)
             self.context.report.summary = f"skipped: {LOCK_HELD} ({self.lock.path})"
             return False
         self._locked = True

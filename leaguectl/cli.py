@@ -11,7 +11,7 @@ import copy
 import gc
 import importlib
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,10 @@ def _version_callback(ctx: typer.Context, value: bool) -> None:
         raise typer.Exit(0)
 
 
+_NOW_EARLIEST = datetime(2015, 1, 1, tzinfo=UTC)
+_NOW_LATEST = datetime(2150, 1, 1, tzinfo=UTC)
+
+
 def parse_now(text: str) -> datetime:
     """Parse ``--now``: ISO 8601 with an offset (or ``Z``); anything else is a usage error."""
     try:
@@ -55,6 +59,14 @@ def parse_now(text: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         raise UsageError(f"--now: {text!r} has no UTC offset; add one, e.g. +00:00 or Z")
+    try:
+        in_range = _NOW_EARLIEST <= moment < _NOW_LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        # Passes add days and weeks to "now" and turn times into Discord snowflakes, whose
+        # clock starts in 2015 and runs out in 2154: outside that, answer with a usage error.
+        raise UsageError(f"--now: {text!r} is outside the supported years 2015 to 2149")
     return moment
 
 
@@ -62,6 +74,9 @@ def parse_now(text: str) -> datetime:
 def root(
     ctx: typer.Context,
     config: Path | None = typer.Option(None, "--config", help="TOML settings file (env LEAGUECTL_CONFIG)."),
+    env_file: Path | None = typer.Option(
+        None, "--env-file", help="The bot's .env file: KEY=VALUE lines (env LEAGUECTL_ENV_FILE)."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Read and plan, print the plan, change nothing."),
     now: str | None = typer.Option(None, "--now", help="Act as if it were this time (ISO 8601 with offset)."),
     json_output: bool = typer.Option(False, "--json", help="Print the pass report as one JSON object."),
@@ -90,6 +105,7 @@ def root(
         json_output=json_output,
         verbosity=verbose - quiet,
         overrides=parse_overrides(set_),
+        env_file=env_file,
     )
 
 
@@ -104,7 +120,7 @@ _register_commands()
 
 # Root options that take a value, so that the word after them is not the command's name.
 # (tests/test_startup_imports.py checks this against the root callback's options.)
-ROOT_VALUE_OPTIONS = frozenset({"--config", "--now", "--set"})
+ROOT_VALUE_OPTIONS = frozenset({"--config", "--env-file", "--now", "--set"})
 _ROOT_EAGER_OPTIONS = frozenset({"-h", "--help", "--version"})
 
 

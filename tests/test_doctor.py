@@ -78,8 +78,8 @@ def test_doctor_names_a_missing_permission_and_a_missing_channel(
     result, report = cli.run_json("doctor")
     assert result.exit_code == 78
     messages = " | ".join(e["message"] for e in report["errors"])
-    assert "WEEKLY_INFO_CHANNEL=weekly-news: no text channel" in messages
-    assert "LIVE_SCORES_CHANNEL=live-sba-scores: the bot lacks MANAGE_ROLES" in messages
+    assert "WEEKLY_INFO_CHANNEL: #weekly-news: no text channel with this name" in messages
+    assert "LIVE_SCORES_CHANNEL: #live-sba-scores: the bot lacks MANAGE_ROLES" in messages
 
 
 def test_doctor_reports_a_rejected_token_and_a_rejected_league_token(

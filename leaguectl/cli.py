@@ -150,10 +150,170 @@ def click_command(args: list[str]) -> Any:
     own = [info for info in app.registered_commands if _command_name(info) == name]
     groups = [info for info in app.registered_groups if info.name == name]
     if name is None or len(own) + len(groups) != 1:
-        return typer.main.get_command(app)
+        return _with_help_texts(typer.main.get_command(app))
     narrowed = copy.copy(app)
     narrowed.registered_commands, narrowed.registered_groups = own, groups
-    return typer.main.get_command(narrowed)
+    return _with_help_texts(typer.main.get_command(narrowed))
+
+
+# The one-line summaries of the command lists (``leaguectl --help``, ``leaguectl tasks --help``).
+# Click otherwise cuts a command's first help sentence at about 45 characters with "...".
+# A command missing here gets its first sentence in full (wrapped, never cut).
+SHORT_HELP: dict[str, str] = {
+    "doctor": "Check settings, credentials, channels and permissions",
+    "status": "Last and next run of each scheduled command",
+    "cleanup-commands": "Warn about and delete stale custom commands (daily)",
+    "scorebug-tick": "Update live scorebugs and voice statuses (every 3 min)",
+    "freeze-begin": "Monday: next week, freeze on, run its transactions",
+    "thaw": "Saturday: settle claims, unfreeze winners, freeze off",
+    "run-due-tasks": "Run the due tasks of the tasks channel (every minute)",
+    "demo": "Run a league week against the built-in sandbox",
+    "sandbox": "Serve the sandbox: simulated Discord, league API, Sheets",
+    "scorecards": "Manage published scorecards (SCORECARDS_FILE)",
+    "scorecards list": "List the published scorecards",
+    "scorecards publish": "Publish a game channel's scorecard",
+    "scorecards unpublish": "Stop showing a game channel's scorecard",
+    "tasks": "Manage the tasks channel: add, list, show, remove",
+    "tasks add": "Create a task (validated; shows its next 5 runs)",
+    "tasks list": "List every task with its next run and status",
+    "tasks show": "Show one task: its JSON, status and next 5 runs",
+    "tasks remove": "Delete a task's message",
+    "tasks pause": "Pause a task (it stays in the channel)",
+    "tasks resume": "Resume a paused task",
+}
+
+
+def first_sentence(text: str) -> str:
+    """A help text's first sentence (up to the first ". " or blank line), whole."""
+    paragraph = " ".join(text.strip().split("\n\n")[0].split())
+    head, dot, _ = paragraph.partition(". ")
+    return head + ("." if dot else "")
+
+
+def _with_help_texts(root: Any, path: str = "") -> Any:
+    """Give every command an uncut summary, and every leaf the note that global options may follow it."""
+    for name, command in _subcommands(root).items():
+        key = f"{path} {name}".strip()
+        if not getattr(command, "short_help", None):
+            command.short_help = SHORT_HELP.get(key) or first_sentence(getattr(command, "help", None) or "")
+        if _subcommands(command):
+            _with_help_texts(command, key)
+        elif not getattr(command, "epilog", None):
+            command.epilog = TAIL_EPILOG
+    return root
+
+
+# Global options that may also follow the command name (``leaguectl freeze-begin --dry-run``):
+# ``run`` moves them in front of it before parsing, unless the command has an option of that name.
+_TAIL_FLAGS = frozenset({"--dry-run", "--json", "-v", "--verbose", "-q", "--quiet"})
+TAIL_OPTIONS = _TAIL_FLAGS | ROOT_VALUE_OPTIONS
+TAIL_EPILOG = (
+    "Global options (--dry-run, --json, --now, -v, -q, --config, --env-file, --set) may also follow "
+    "the command name."
+)
+
+
+def _subcommands(command: Any) -> dict[str, Any]:
+    found = getattr(command, "commands", None)
+    return found if isinstance(found, dict) else {}
+
+
+def _leaf(command: Any, args: list[str]) -> tuple[Any, int] | None:
+    """The command ``args`` invoke (descending into groups) and the index of its first own argument."""
+    node, takes_value = command, False
+    for index, arg in enumerate(args):
+        if takes_value:
+            takes_value = False
+        elif arg == "--":
+            return None
+        elif arg.startswith("-"):
+            takes_value = node is command and arg in ROOT_VALUE_OPTIONS
+        else:
+            sub = _subcommands(node).get(arg)
+            if sub is None:
+                return None
+            if not _subcommands(sub):
+                return sub, index + 1
+            node = sub
+    return None
+
+
+def _own_options(leaf: Any) -> tuple[set[str], set[str]]:
+    """The leaf's option names: all of them, and those that take a value."""
+    names: set[str] = set()
+    valued: set[str] = set()
+    for param in getattr(leaf, "params", ()):
+        opts = [*getattr(param, "opts", ()), *getattr(param, "secondary_opts", ())]
+        if not all(opt.startswith("-") for opt in opts):
+            continue  # an argument
+        names.update(opts)
+        if not (getattr(param, "is_flag", False) or getattr(param, "count", False)):
+            valued.update(opts)
+    return names, valued
+
+
+def hoist_global_options(command: Any, args: list[str]) -> list[str]:
+    """Move global options written after the command name in front of it; everything else stays put.
+
+    The command's own options are known from its Click object, so the value of one of them
+    (``tasks add X --message -v``) is never mistaken for a global option.
+    """
+    found = _leaf(command, args)
+    if found is None:
+        return args
+    leaf, start = found
+    own, valued = _own_options(leaf)
+    head, tail = list(args[:start]), list(args[start:])
+    hoisted: list[str] = []
+    kept: list[str] = []
+    index = 0
+    while index < len(tail):
+        arg = tail[index]
+        if arg == "--":
+            kept.extend(tail[index:])
+            break
+        long_name = arg.split("=", 1)[0] if arg.startswith("--") else None
+        if _is_own(arg, long_name, own):
+            kept.append(arg)
+            if _takes_next(arg, long_name, valued):
+                kept.extend(tail[index + 1 : index + 2])
+                index += 1
+        elif (long_name or arg) in TAIL_OPTIONS or _is_count_cluster(arg, own):
+            hoisted.append(arg)
+            if (long_name or arg) in ROOT_VALUE_OPTIONS and "=" not in arg:
+                hoisted.extend(tail[index + 1 : index + 2])
+                index += 1
+        else:
+            kept.append(arg)
+        index += 1
+    if not hoisted:
+        return args
+    return [*hoisted, *head, *kept]
+
+
+def _is_own(arg: str, long_name: str | None, own: set[str]) -> bool:
+    if long_name is not None:
+        return long_name in own
+    return arg.startswith("-") and len(arg) >= 2 and arg[:2] in own
+
+
+def _takes_next(arg: str, long_name: str | None, valued: set[str]) -> bool:
+    """Whether the command's own option ``arg`` takes the next word as its value."""
+    if long_name is not None:
+        return long_name in valued and "=" not in arg
+    return arg[:2] in valued and len(arg) == 2
+
+
+def _is_count_cluster(arg: str, own: set[str]) -> bool:
+    """``-vv``, ``-qq``, ``-vq``: counted global flags, when the command has no -v/-q of its own."""
+    letters = arg[1:]
+    return (
+        arg.startswith("-")
+        and not arg.startswith("--")
+        and len(letters) > 1
+        and set(letters) <= {"v", "q"}
+        and not ({"-v", "-q"} & own)
+    )
 
 
 def _command_name(info: typer.models.CommandInfo) -> str | None:
@@ -166,6 +326,7 @@ def run(args: list[str], runtime: Runtime | None = None) -> int:
     """Run leaguectl with ``args`` and return the exit status (used by ``main`` and tests)."""
     runtime = runtime or Runtime()
     command = click_command(args)
+    args = hoist_global_options(command, args)
     plain_options.install()  # no pydantic on a pass: see leaguectl/plain_options.py
     try:
         command.main(args=args, prog_name="leaguectl", standalone_mode=True, obj=runtime)

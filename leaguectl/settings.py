@@ -540,7 +540,11 @@ def _secret_file(kind: str, where: str, name: str, path: Path) -> Origin:
 
 
 def _credential_origin(f: dataclasses.Field[Any], environ: Mapping[str, str]) -> Origin | None:
-    """systemd's ``$CREDENTIALS_DIRECTORY/<credential>``; an empty credential (SetCredential= default) is absent."""
+    """systemd's ``$CREDENTIALS_DIRECTORY/<credential>``.
+
+    A blank credential counts as absent: the shipped units pair each optional
+    ``LoadCredential=`` with a ``SetCredential=ID:\\n`` default for when the file is missing.
+    """
     credential = f.metadata["credential"]
     directory = environ.get("CREDENTIALS_DIRECTORY", "").split(":")[0]
     if not credential or not directory:
@@ -552,9 +556,11 @@ def _credential_origin(f: dataclasses.Field[Any], environ: Mapping[str, str]) ->
     except (OSError, ValueError):
         return None
     where = f"credential {credential}"
+    origin = _secret_file("credential", where, f.metadata["env"], path)
+    if origin.raw == "":
+        return None
     if f.metadata["secret"]:
-        origin = _secret_file("credential", where, f.metadata["env"], path)
-        return None if origin.raw == "" else origin
+        return origin
     return Origin("credential", where, f.metadata["env"], str(path))
 
 

@@ -121,7 +121,7 @@ def test_sheets_credential_and_empty_credentials_count_as_absent(tmp_path: Path)
     creds = tmp_path / "creds"
     creds.mkdir()
     _write(creds / "google-sheets-credentials", '{"client_email": "x"}')
-    _write(creds / "discord-bot-token", "")  # systemd's SetCredential= default when no file was loaded
+    _write(creds / "discord-bot-token", "\n")  # systemd's SetCredential= default when no file was loaded
     env = _write(tmp_path / ".env", f"DISCORD_BOT_TOKEN={TOKEN}\n")
     traced = load_traced({"CREDENTIALS_DIRECTORY": str(creds), "LEAGUECTL_ENV_FILE": str(env)})
     assert traced.settings.google_sheets_credentials == creds / "google-sheets-credentials"

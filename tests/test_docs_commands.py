@@ -261,7 +261,7 @@ def test_readme_commands_work_as_written(machine: Machine) -> None:
         run_documented(machine, command)
     assert (machine.path("/usr/local/bin/leaguectl")).resolve() == (VENV_BIN / "leaguectl").resolve()
     assert {reason for _, _, reason in machine.skipped} <= set(SKIP.values())
-    assert len(machine.skipped) <= 6, machine.skipped
+    assert len(machine.skipped) <= 7, machine.skipped  # installs and the test suite: see SKIP
 
 
 def test_systemd_readme_commands_work_as_written(machine: Machine) -> None:

@@ -87,7 +87,7 @@ def root(
         False, "--version", callback=_version_callback, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
-    """Global options; they go before the command."""
+    """Global options; they go before the command or right after its name (see ``hoist_global_options``)."""
     runtime = ctx.obj if isinstance(ctx.obj, Runtime) else Runtime()
     environ = runtime.environ
     now_text = now or environ.get("LEAGUECTL_NOW")

@@ -43,6 +43,7 @@ class Marker:
     kind: str
     fingerprint: str | None
     posted_at: datetime
+    message_id: str
 
 
 def fingerprint(command: str, exit_code: int, message: str) -> str:
@@ -74,7 +75,8 @@ def newest_marker(discord: DiscordClient, channel_id: str, bot_id: str, command:
             continue
         for match in _MARKER.finditer(str(message.get("content") or "")):
             if match[2] == command:
-                return Marker(kind=match[1], fingerprint=match[3], posted_at=snowflake_time(str(message["id"])))
+                message_id = str(message["id"])
+                return Marker(match[1], match[3], posted_at=snowflake_time(message_id), message_id=message_id)
     return None
 
 
@@ -104,7 +106,10 @@ def send_failure_alert(ctx: PassView, command: str, report: Report) -> str:
     cooldown = timedelta(minutes=ctx.settings.alert_cooldown_minutes)
     if marker and marker.kind == ALERT_MARK and marker.fingerprint == fp and ctx.now - marker.posted_at < cooldown:
         return "suppressed (same failure already alerted)"
-    ctx.discord.create_message(channel_id, content=failure_text(command, report, fp))
+    from leaguectl.discord_rest import identity_nonce
+
+    nonce = identity_nonce("alert", ctx.guild_id, command, fp, marker.message_id if marker else "-")
+    ctx.discord.create_message(channel_id, content=failure_text(command, report, fp), nonce=nonce)
     return "sent"
 
 
@@ -115,7 +120,10 @@ def send_recovery_if_alerted(ctx: PassView, command: str) -> str:
     marker = newest_marker(ctx.discord, channel_id, bot_id, command)
     if marker is None or marker.kind != ALERT_MARK:
         return "nothing to recover"
-    ctx.discord.create_message(channel_id, content=recovery_text(command))
+    from leaguectl.discord_rest import identity_nonce
+
+    nonce = identity_nonce("recovery", ctx.guild_id, command, marker.message_id)
+    ctx.discord.create_message(channel_id, content=recovery_text(command), nonce=nonce)
     return "sent"
 
 

@@ -39,6 +39,7 @@ FORMAT_SETTING = "LEAGUECTL_LOG_FORMAT"
 _PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
 _LEVEL_NAMES = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning",
                 logging.ERROR: "error", logging.CRITICAL: "critical"}
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 # Keys every JSON line has; an event's own fields never overwrite them.
 _CORE_KEYS = ("time", "level", "command", "event", "message")
 
@@ -116,7 +117,9 @@ class JsonFormatter(logging.Formatter):
                     data.setdefault(f"detail_{key}" if key in _CORE_KEYS else str(key), value)
         if record.exc_info and self._tracebacks:
             data["traceback"] = self.formatException(record.exc_info)
-        return scrub(json.dumps(data, ensure_ascii=False, default=str))
+        line = scrub(json.dumps(data, ensure_ascii=False, default=str))
+        # JSON leaves NEL and the Unicode line separators raw; some log shippers would split the line there.
+        return line.translate(_LINE_BREAKS)
 
 
 class JournalFormatter(logging.Formatter):

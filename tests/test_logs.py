@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from leaguectl import logs
 from leaguectl.errors import ConfigError, UsageError
@@ -223,3 +225,31 @@ def test_a_pass_skipped_because_another_holds_the_lock_warns_at_the_default_leve
     execute_pass(CliState(runtime=make_runtime(environ)), "run-due-tasks", outer)
     assert inner[0].skipped[0]["reason"] == "another pass holds the lock"
     assert stream.getvalue().startswith("warning: skipped run-due-tasks") and "holds the lock" in stream.getvalue()
+
+
+# --- property tests: arbitrary input, only documented outcomes --------------------------------------
+
+
+@given(st.text())
+def test_any_log_format_text_is_a_format_or_a_named_error(value: str) -> None:
+    for source in ("--log-format", "environment variable LEAGUECTL_LOG_FORMAT"):
+        try:
+            assert logs.parse_format(value, source=source) in logs.FORMATS
+        except UsageError as exc:
+            assert source == "--log-format" and "--log-format" in str(exc)
+        except ConfigError as exc:
+            assert exc.setting == "LEAGUECTL_LOG_FORMAT"
+
+
+@given(st.text())
+def test_any_journal_stream_value_is_just_yes_or_no(value: str) -> None:
+    assert isinstance(logs.journal_stream_matches(io.StringIO(), {"JOURNAL_STREAM": value}), bool)
+
+
+@given(st.text(), st.dictionaries(st.text(max_size=10), st.one_of(st.text(), st.integers(), st.none())))
+def test_any_message_and_fields_make_one_json_line(message: str, fields: dict[str, object]) -> None:
+    stream = io.StringIO()
+    logs.configure_logging(0, stream, {}, "json")
+    logs.log_event(LOGGER, logging.ERROR, "error", message, fields)
+    (line,) = stream.getvalue().splitlines()
+    assert json.loads(line)["message"] == message

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from leaguectl import logs
 from leaguectl.runtime import Runtime
@@ -144,3 +146,18 @@ def test_nothing_is_formatted_when_debug_is_off() -> None:
 )
 def test_unlabelled_paths_template_their_numeric_ids(path: str, template: str, ids: list[str]) -> None:
     assert path_template(path) == (template, ids)
+
+
+@given(st.text())
+def test_any_path_gives_a_template_and_its_numeric_ids(path: str) -> None:
+    template, ids = path_template(path)
+    assert template.count("{id}") == len(ids) + path.count("{id}")
+    assert all(item.startswith("id=") and item[3:].isdigit() for item in ids)
+
+
+@given(st.one_of(st.none(), st.text()))
+def test_any_retry_after_header_gives_a_bounded_wait_or_none(header: str | None) -> None:
+    from leaguectl.sheets import MAX_WAIT_SECONDS, _retry_after
+
+    wait = _retry_after(header)
+    assert wait is None or 0.0 <= wait <= MAX_WAIT_SECONDS

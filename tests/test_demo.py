@@ -155,12 +155,12 @@ def test_demo_refuses_dry_run() -> None:
 
 def test_tasks_due_close_together_share_one_run_due_tasks_pass() -> None:
     tasks: list[dict[str, Any]] = [
-        {"name": "a", "due_at": (START - timedelta(minutes=10)).isoformat(), "expect": "run, then every 2 hours"},
-        {"name": "b", "due_at": (START + timedelta(minutes=4)).isoformat(), "expect": "run once, then removed"},
-        {"name": "c", "due_at": (START + timedelta(days=1)).isoformat(), "expect": "run, then daily"},
-        {"name": "late", "due_at": (START + timedelta(days=9)).isoformat(), "expect": "run, then weekly"},
-        {"name": "paused", "due_at": START.isoformat(), "expect": "not run: paused"},
-        {"name": "broken", "due_at": None, "expect": "reported as malformed"},
+        {"name": "a", "due_at": (START - timedelta(minutes=10)).isoformat(), "outcome": "run"},
+        {"name": "b", "due_at": (START + timedelta(minutes=4)).isoformat(), "outcome": "run"},
+        {"name": "c", "due_at": (START + timedelta(days=1)).isoformat(), "outcome": "run"},
+        {"name": "late", "due_at": (START + timedelta(days=9)).isoformat(), "outcome": "run"},
+        {"name": "paused", "due_at": START.isoformat(), "outcome": "ignored"},
+        {"name": "broken", "outcome": "malformed"},
     ]
     runs = task_runs(tasks, START, START + timedelta(days=5))
     assert runs == [

@@ -69,7 +69,7 @@ def test_eight_teams_with_minor_league_affiliates_gms_and_a_free_agent_team(
     assert demo.state.team_by_abbrev("FA")["id"] == 547
     assert all(t["id"] != 1 for t in teams)
     assert any(str(t["color"]).startswith("#") for t in majors)
-    gms = {str(t[key]) for t in majors for key in ("gmid", "gmid2") if t[key]}
+    gms = {str(t[key]) for t in majors for key in ("gmid", "gmid2") if t.get(key)}
     assert all(demo.state.user(gm).member for gm in gms)
     assert any(demo.state.user(gm).dms_closed for gm in gms)
     assert all(t["gmid"] for t in teams if t["abbrev"] != "FA")

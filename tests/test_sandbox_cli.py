@@ -143,6 +143,30 @@ def test_a_scenario_file_is_served_with_its_own_tokens_shell_quoted(tmp_path: Pa
     assert "TASKS_CHANNEL_ID" not in environ
 
 
+def test_a_toml_scenario_with_relative_times_is_served_around_leaguectls_now(tmp_path: Path) -> None:
+    scenario = tmp_path / "league.toml"
+    scenario.write_text(
+        'now = "${now}"\n'
+        'timezone = "America/Chicago"\n'
+        '[discord]\nguild = { id = "900", name = "Mine" }\nchannels = [{ name = "transaction-log" }]\n'
+        '[[discord.messages]]\nchannel = "transaction-log"\ncontent = "hi"\ntimestamp = "${monday - 2d}"\n',
+        encoding="utf-8",
+    )
+    output, environ = serve_in_thread(scenario_file=scenario, workdir=tmp_path / "files")
+    assert environ["GUILD_ID"] == "900" and environ["LEAGUE_TIMEZONE"] == "America/Chicago"
+    assert f"({scenario})" in output
+
+
+def test_a_bad_relative_time_is_a_usage_error_naming_the_file_and_the_entry(tmp_path: Path) -> None:
+    scenario = tmp_path / "league.toml"
+    scenario.write_text('[[discord.messages]]\nchannel = "x"\ntimestamp = "${monday + 2 days}"\n')
+    result = invoke(["sandbox", "--scenario", str(scenario)], runtime=make_runtime())
+    assert result.exit_code == 64
+    assert f"--scenario {scenario}: discord.messages[0].timestamp: ${{monday + 2 days}}: '2' is not a span" in (
+        result.stderr
+    )
+
+
 def test_export_lines_survive_a_real_shell(tmp_path: Path) -> None:
     values = {"A": "x y'z", "B": '$HOME `id` "q"', "C": ""}
     script = tmp_path / "env.sh"

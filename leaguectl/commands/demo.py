@@ -49,7 +49,11 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         port: int = typer.Option(0, "--port", min=0, max=65535, help="Loopback port; 0 picks a free one."),
         scenario: Path | None = typer.Option(
-            None, "--scenario", dir_okay=False, help="Scenario JSON file (see leaguectl/sandbox/README.md)."
+            None,
+            "--scenario",
+            dir_okay=False,
+            help="Your own league: a scenario file, TOML or JSON, with times relative to now "
+            "(format: leaguectl/sandbox/README.md, 'Scenario files').",
         ),
         demo_league: bool | None = typer.Option(
             None, "--demo/--empty", help="Serve the built-in demo league (default) or an empty guild."

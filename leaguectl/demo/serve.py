@@ -9,13 +9,13 @@ it by hand; the control endpoints under `/_sandbox/` move it when needed.
 
 from __future__ import annotations
 
-import json
 import shlex
 import signal
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +26,17 @@ READY_PREFIX = "# leaguectl sandbox ready"
 """The last line printed on stdout once the sandbox answers; tests and scripts wait for it."""
 
 
-def load_scenario_file(path: Path) -> dict[str, Any]:
-    """A scenario from a JSON file; any problem is a usage error naming the file."""
+def load_scenario_file(path: Path, now: datetime) -> dict[str, Any]:
+    """A scenario from a TOML or JSON scenario file, its relative times placed around `now`.
+
+    Any problem is a usage error naming the file, the place in it and what is wrong.
+    """
+    from leaguectl.sandbox.scenario_file import ScenarioFileError, read_scenario_file
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"--scenario {path}: cannot read it ({exc.strerror or exc})") from None
-    except ValueError as exc:
-        raise UsageError(f"--scenario {path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"--scenario {path}: the top level must be a JSON object (a scenario)")
-    return data
+        return read_scenario_file(path, now=now)
+    except ScenarioFileError as exc:
+        raise UsageError(f"--scenario {exc}") from None
 
 
 def export_lines(environ: dict[str, str]) -> list[str]:
@@ -79,7 +79,7 @@ def serve_sandbox(
 
     now = runtime.clock.now()
     if scenario_file is not None:
-        scenario = load_scenario_file(scenario_file)
+        scenario = load_scenario_file(scenario_file, now)
         source = str(scenario_file)
     elif demo_league:
         scenario, source = demo_scenario(now), "the built-in demo league"

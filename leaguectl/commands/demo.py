@@ -69,7 +69,10 @@ def register(app: typer.Typer) -> None:
 
         Prints `export NAME=value` lines that point leaguectl at it, e.g.
         `leaguectl sandbox --port 8765 | tee sandbox.env`, then in another shell
-        `eval "$(cat sandbox.env)"` and run any command. The simulated clock runs in real time.
+        `eval "$(cat sandbox.env)"` and run any command. The simulated clock starts at now (or
+        at the global --now) and runs in real time; every command run with the exports first sets
+        it to its own now, so `leaguectl --now 2026-11-23T05:00:00Z freeze-begin` acts at that
+        time in the sandbox too (LEAGUECTL_SANDBOX_URL; --dry-run leaves the clock alone).
         """
         state = cli_state(ctx)
         if scenario is not None and demo_league is not None:

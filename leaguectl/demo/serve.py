@@ -3,8 +3,10 @@
 stdout gets shell `export NAME=value` lines (values shell-quoted) that point
 leaguectl at the sandbox, then one `# ready` comment line, so the output can be
 saved and sourced from another shell. The sandbox's clock runs in real time
-from now (or from the scenario's `now`), so an admin can run commands against
-it by hand; the control endpoints under `/_sandbox/` move it when needed.
+from now (the global `--now`, or the scenario's absolute `now`), so an admin can
+run commands against it by hand. The exports include `LEAGUECTL_SANDBOX_URL`:
+every pass run with them first sets the sandbox's clock to its own now, so
+`leaguectl --now T thaw` acts at T on both sides (`leaguectl/demo/sandbox_clock.py`).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def serve_sandbox(
     stop: threading.Event | None = None,
 ) -> int:
     """Serve until a signal (or `stop`, for tests in-process) arrives; returns the exit status (0)."""
+    from leaguectl.demo.sandbox_clock import SANDBOX_URL_ENV
     from leaguectl.demo.week import demo_environment
     from leaguectl.sandbox import Sandbox, SandboxClock, ScenarioError, demo_scenario
     from leaguectl.sandbox.state import parse_time
@@ -103,6 +106,7 @@ def serve_sandbox(
         stack.callback(sandbox.stop)
         signalled = stack.enter_context(_until_signal())
         environ = demo_environment(sandbox, files)
+        environ[SANDBOX_URL_ENV] = sandbox.base_url  # passes set the sandbox's clock to theirs
         out = runtime.stdout
         out.write("\n".join(export_lines(environ)) + "\n")
         out.write(f"{READY_PREFIX} at {sandbox.base_url} ({source}); Ctrl-C or SIGTERM stops it\n")
@@ -111,6 +115,7 @@ def serve_sandbox(
             f"leaguectl sandbox: serving {source} at {sandbox.base_url}, clock at {start.isoformat()}.\n"
             "Use it from another shell by sourcing the export lines above, e.g. save them with\n"
             '  leaguectl sandbox --port 8765 | tee sandbox.env   and then   eval "$(cat sandbox.env)"\n'
+            "Each command run with them sets this clock to its own now first: use --now to act at any time.\n"
         )
         runtime.stderr.flush()
         while not (signalled.is_set() or (stop is not None and stop.is_set())):

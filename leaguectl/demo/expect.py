@@ -438,7 +438,9 @@ def check_cleanup(result: PassResult, facts: DemoFacts) -> list[Check]:
     if warn or delete:
         dms = new_dms(result)
         checks.append(Check(bool(dms), f"{len(dms)} warning/deletion DM(s) sent"))
-        summaries = new_messages(result, str(expect.get("summary_channel") or "admin"))
+    summary_channel = expect.get("summary_channel")
+    if summary_channel and (warn or delete):
+        summaries = new_messages(result, str(summary_channel))
         checks.append(Check(bool(summaries), f"{len(summaries)} admin summary message(s)"))
     return checks
 

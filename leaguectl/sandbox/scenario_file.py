@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from leaguectl.sandbox.errors import ScenarioError
 from leaguectl.sandbox.reltime import (
     TimeFrame,
     TimeSyntaxError,
@@ -38,7 +39,6 @@ from leaguectl.sandbox.reltime import (
     render,
     zone_named,
 )
-from leaguectl.sandbox.state import ScenarioError
 
 JSON = dict[str, Any]
 Kind = Literal["toml", "json"]

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leaguectl.sandbox.cells import sheet_grid
 from leaguectl.sandbox.clock import SandboxClock, SnowflakeMinter, iso, snowflake_time
 from leaguectl.sandbox.discord_rules import compute_pings
+from leaguectl.sandbox.errors import ScenarioError as ScenarioError  # re-exported: its historical home
 
 CHANNEL_TYPES = {"text": 0, "dm": 1, "voice": 2, "category": 4, "announcement": 5, "stage": 13, "forum": 15}
 TEXT_TYPES = (0, 5)
@@ -46,10 +47,6 @@ DEFAULT_OWNER_ID = "1100000000000000002"
 STANDINGS_MODES = ("ok", "error", "empty")
 
 JSON = dict[str, Any]
-
-
-class ScenarioError(ValueError):
-    """The scenario dict is malformed; the message names the offending entry."""
 
 
 @dataclass
@@ -219,45 +216,6 @@ def _int_id(value: Any, where: str) -> int:
         return int(value)
     except ValueError as exc:
         raise ScenarioError(f"{where}: id {value!r} is not an integer") from exc
-
-
-_A1_CELL = re.compile(r"([A-Z]{1,2})([1-9][0-9]{0,3})")
-MAX_CELL_ROW = 1000
-"""Cells given by A1 name reach at most row 1000 and column ZZ (a bound on the grid they make)."""
-
-
-def sheet_grid(values: Any, where: str) -> list[list[Any]]:
-    """A tab's values: rows from A1 (a list of lists), or a table of A1 cells such as {"B2": "BOS @ NYY"}.
-
-    Cells make the smallest grid that holds them, the rest filled with "" (the
-    Sheets API trims trailing empty cells, so readers see the same values).
-    """
-    if isinstance(values, list):
-        if not all(isinstance(row, list) for row in values):
-            raise ScenarioError(f"{where}: every row must be a list of cells")
-        return [list(row) for row in values]
-    if not isinstance(values, dict):
-        raise ScenarioError(f"{where}: expected rows (a list of lists) or a table of A1 cells, got {values!r}")
-    placed: dict[tuple[int, int], Any] = {}
-    for name, value in values.items():
-        match = _A1_CELL.fullmatch(str(name))
-        if not match or int(match[2]) > MAX_CELL_ROW:
-            raise ScenarioError(f"{where}: {name!r} is not a cell name from A1 to ZZ{MAX_CELL_ROW}")
-        placed[(int(match[2]) - 1, _column_number(match[1]))] = value
-    rows = 1 + max((row for row, _ in placed), default=-1)
-    columns = 1 + max((column for _, column in placed), default=-1)
-    grid: list[list[Any]] = [[""] * columns for _ in range(rows)]
-    for (row, column), value in placed.items():
-        grid[row][column] = value
-    return grid
-
-
-def _column_number(letters: str) -> int:
-    """0 for A, 25 for Z, 26 for AA."""
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number - 1
 
 
 def _fixed_snowflake(seed: str) -> str:

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leaguectl.sandbox import Sandbox, SandboxClock, ScenarioError
+from leaguectl.sandbox.cells import sheet_grid
 from leaguectl.sandbox.scenario_file import ScenarioFileError, parse_scenario_text, read_scenario_file
-from leaguectl.sandbox.state import sheet_grid
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 

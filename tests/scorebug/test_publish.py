@@ -208,3 +208,13 @@ def test_dry_run_makes_no_mutating_request_and_leaves_the_bots_files_alone(
     assert report["actions"]  # the plan is reported...
     assert [(e.method, e.path) for e in cli.sandbox.request_log if e.mutating] == []  # ...and nothing is done
     assert [(path.read_bytes(), path.stat().st_mtime_ns) for path in files] == before
+
+
+def test_list_works_without_discord_and_says_why_channels_are_shown_by_id(cli: SandboxCli) -> None:
+    cli.run("scorecards", "publish", "game-1", URL, at=AT)
+    cli.extra_env["DISCORD_BOT_TOKEN"] = ""
+    result, report = cli.run_json("scorecards", "list", at=AT)
+    assert result.exit_code == 0, report
+    assert [row["channel"] for row in report["details"]["scorecards"]] == [f"channel {game_id(cli)}"]
+    (warning,) = report["warnings"]
+    assert "channel names are not shown" in warning["message"] and "DISCORD_BOT_TOKEN" in warning["message"]

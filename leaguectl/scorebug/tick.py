@@ -112,17 +112,22 @@ class Labels:
         return channel_label(self.names, channel_id) if channel_id else None
 
 
+MAX_REPORTED_ENTRIES = 20
+"""A file with thousands of bad entries is reported by its first ones and a count, not thousands of lines a tick."""
+
+
 def _report_file_problems(pc: PassContext, setting: str, bad: Any, duplicates: tuple[str, ...], *, error: bool) -> None:
-    for key in dict.fromkeys(duplicates):
+    record = pc.report.error if error else pc.report.warn
+    repeated = list(dict.fromkeys(duplicates))
+    for key in repeated[:MAX_REPORTED_ENTRIES]:
         pc.report.warn(
             f"{setting} repeats the key {shown_key(key)}: the last one is used, as the bot reads it; remove the other"
         )
-    for entry in bad:
-        message = f"{setting} entry {shown_key(entry.key)}: {entry.problem}"
-        if error:
-            pc.report.error(message, item=shown_key(entry.key))
-        else:
-            pc.report.warn(message, item=shown_key(entry.key))
+    for entry in list(bad)[:MAX_REPORTED_ENTRIES]:
+        record(f"{setting} entry {shown_key(entry.key)}: {entry.problem}", item=shown_key(entry.key))
+    hidden = max(len(bad) - MAX_REPORTED_ENTRIES, 0) + max(len(repeated) - MAX_REPORTED_ENTRIES, 0)
+    if hidden:
+        record(f"{setting} has {hidden} more unusable or repeated entries; fix the file")
 
 
 def read_voice(pc: PassContext, voice_channel_ids: set[str]) -> tuple[VoiceFile, VoiceLinks]:
@@ -262,7 +267,7 @@ def run_tick(pc: PassContext) -> None:
     games = read_games(pc, voice_file, voice_channel_ids, label)
     channel = read_live_channel(pc, live, label)
     plan = plan_tick(games, channel, ledger_color=default_color(pc), voice=voice)
-    _report_games(pc, games, label)
+    _report_games(pc, games[:MAX_GAMES], label)
     for line in plan.dropped_finals:
         pc.report.warn(
             "too many final games published to record them all; its '- FINAL' status may be written again",

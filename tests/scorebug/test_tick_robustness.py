@@ -322,3 +322,27 @@ def test_text_in_the_inning_and_probability_cells_falls_back_to_the_bots_default
     report = tick(cli)
     assert report["exit_code"] == 0, report
     assert [row["state"] for row in report["details"]["games"]] == ["live", "live", "live"]
+
+
+def test_a_huge_scorecards_file_costs_fifty_sheet_reads_and_a_bounded_report(cli: SandboxCli) -> None:
+    data = json.loads(Path(cli.env()["SCORECARDS_FILE"]).read_text(encoding="utf-8"))
+    entries = dict(data["scorecards"])
+    template = next(iter(entries.values()))
+    for number in range(60):
+        channel = str(300000000000000000 + number)
+        entries[channel] = {**template, "text_channel_id": channel}
+    for number in range(500):
+        entries[f"junk-{number}"] = number
+    path = cli.workdir / "huge-scorecards.json"
+    path.write_text(json.dumps({"scorecards": entries}), encoding="utf-8")
+    cli.extra_env["SCORECARDS_FILE"] = str(path)
+    cli.sandbox.clear_log()
+    report = tick(cli)
+    assert report["exit_code"] == 1
+    sheet_reads = [e for e in cli.sandbox.request_log if e.service == "sheets" and e.method == "GET"]
+    assert len(sheet_reads) == 50
+    assert len(report["errors"]) == 22  # 20 entries, "500 - 20 more", "only the first 50 are read"
+    assert any("480 more unusable" in e["message"] for e in report["errors"])
+    assert any("only the first 50 are read" in e["message"] for e in report["errors"])
+    assert len(report["details"]["games"]) == 50
+    assert set(scorebugs(cli)) >= {channel_id(cli, "game-1"), channel_id(cli, "game-2")}

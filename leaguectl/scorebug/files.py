@@ -6,6 +6,11 @@ Only ``scorecards publish/unpublish`` writes ``SCORECARDS_FILE``, through
 directory, fsync, check the file did not change meanwhile, rename. The bot
 writes the same file without locking, so this check is what keeps a
 concurrent ``/publish-scorecard`` from being overwritten by a stale copy.
+
+Both files are external data: a file that cannot be read at all is a
+:class:`~leaguectl.errors.ConfigError` naming its setting (the voice file's is
+handed back as a problem, so the scorebugs can still update), and each
+unusable entry is a :class:`BadEntry` saying what to do, never an exception.
 """
 
 from __future__ import annotations

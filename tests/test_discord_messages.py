@@ -233,7 +233,7 @@ def test_any_text_is_made_to_fit(content: str, titles: list[str], values: list[s
     fields = [{"name": "n", "value": value} for value in values]
     embeds = [{"title": title or "t", "fields": fields} for title in titles]
 
-    fitted = fit_message({"content": content or "c", "embeds": embeds})
+    fitted = fit_message({"content": content if content.strip() else "c", "embeds": embeds})
 
     validate_message(fitted.payload)
 

@@ -112,7 +112,7 @@ class ModelError(ValueError):
     def _message(self) -> str:
         if self.row_id is None:
             who = f"{self.model} (no id)"
-        elif isinstance(self.row_id, int) and not isinstance(self.row_id, bool):
+        elif isinstance(self.row_id, int) and not isinstance(self.row_id, bool) and abs(self.row_id) < _INT_LIMIT:
             who = f"{self.model} id {self.row_id}"
         else:
             who = f"{self.model} id {_show(self.row_id)}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
+from leaguectl.sandbox.web import Response
 from leaguectl.transactions.messages import cancellation_dm, thaw_announcement
 from tests.conftest import SandboxCli
 
@@ -107,10 +109,12 @@ def test_the_report_lists_every_action_and_the_priority_table(make_cli: Factory)
     assert kinds[-2:] == ["patch-current", "announce"]
     table = {row["moveid"]: row for row in report["details"]["priority"]}
     assert table["WV-trout"]["decision"] == "granted" and table["WV-trout"]["win_pct"] == 0.3
-    assert table["NY-two"]["decision"] == "denied" and table["NY-two"]["lost_to"] == "WV-trout"
+    assert table["NY-two"]["decision"] == "denied" and table["NY-two"]["lost_to"] == "WV: Mike Trout"
     assert {row["team"] for row in report["details"]["teams"]} == {"WV", "NY", "BOS"}
-    winners = {contest["player"]: contest["winner"] for contest in report["details"]["contests"]}
-    assert winners == {"Mike Trout (1)": "WV-trout", "Ronald Acuna (2)": "WVMiL-acuna"}
+    contests = {contest["player"]: contest for contest in report["details"]["contests"]}
+    assert contests["Mike Trout"]["granted_to"] == "WV (Black Bears)"
+    assert contests["Mike Trout"]["claimed_by"] == "NY (2 moves), BOS, WV"
+    assert contests["Ronald Acuna"]["granted_to"] == "WVMiL (Black Bears MiL)"
 
 
 def test_a_minor_league_loser_notifies_the_parent_teams_gms(make_cli: Factory) -> None:
@@ -143,24 +147,73 @@ def test_the_same_state_thawed_on_fresh_copies_decides_identically(make_cli: Fac
     assert ends[0] == ends[1]
 
 
-def test_missing_standings_change_nothing_and_exit_non_zero(make_cli: Factory) -> None:
-    for mode in ("error", "empty"):
-        cli = make_cli(thaw_scenario(standings_mode=mode), SATURDAY)
-        before = league_and_channels(cli.sandbox)
-        result, report = cli.run_json("thaw", at=SATURDAY)
-        assert result.exit_code != 0, mode
-        assert "standings" in report["errors"][0]["message"].lower(), mode
-        assert league_and_channels(cli.sandbox) == before, mode
+def test_standings_that_cannot_be_read_change_nothing_and_exit_69(make_cli: Factory) -> None:
+    cli = make_cli(thaw_scenario(standings_mode="error"), SATURDAY)
+    before = league_and_channels(cli.sandbox)
+    result, report = cli.run_json("thaw", at=SATURDAY)
+    assert result.exit_code == 69
+    assert "standings" in report["errors"][0]["message"].lower()
+    assert "nothing was changed" in report["errors"][0]["message"]
+    assert league_and_channels(cli.sandbox) == before
+
+
+def test_missing_standings_rows_hold_the_contests_and_the_uncontested_moves_are_still_done(make_cli: Factory) -> None:
+    cli = make_cli(thaw_scenario(standings_mode="empty"), SATURDAY)
+    result, report = cli.run_json("thaw", at=SATURDAY)
+    assert result.exit_code == 1
+    assert flags(cli) == {
+        **dict.fromkeys(["WV-drop", "BOS-donnelly"], (False, False)),  # uncontested: granted
+        **dict.fromkeys(GRANTED - {"WV-drop", "BOS-donnelly"} | DENIED, (True, False)),  # held, still frozen
+        "WV-cancelled": (True, True),
+    }
+    assert cli.sandbox.state.current()["freeze"] is True  # not every move is settled
+    assert thaw_announcement(11) not in [m.content for m in cli.sandbox.state.messages("transaction-log")]
+    held = {error["item"] for error in report["errors"]}
+    assert held == (GRANTED | DENIED) - {"WV-drop", "BOS-donnelly"}
+    assert all("no standings row" in error["message"] for error in report["errors"])
+    assert "held until their rows are fixed" in report["summary"]
+
+
+def test_one_unreadable_transaction_row_holds_its_move_and_every_other_move_is_done(make_cli: Factory) -> None:
+    broken = [*frozen_claims(11), tx(40, "Ghost", 404404, FA_ID, WV_ID, week=11, frozen=True)]
+    cli = make_cli(thaw_scenario(transactions=broken), SATURDAY)
+    result, report = cli.run_json("thaw", at=SATURDAY)
+    assert result.exit_code == 1
+    assert flags(cli) == {
+        **dict.fromkeys(GRANTED, (False, False)),
+        **dict.fromkeys(DENIED, (True, True)),
+        "WV-cancelled": (True, True),
+        "Ghost": (True, False),  # neither granted nor cancelled
+    }
+    (error,) = report["errors"]
+    assert error["item"] == "Ghost"
+    assert "transaction row 40 (move Ghost) cannot be read" in error["message"]
+    assert "field 'player' is null" in error["message"] and "fix the row" in error["message"]
+    assert cli.sandbox.state.current()["freeze"] is True  # the thaw is not finished while a move is held
+    # once the row is fixed, a forced rerun decides it and finishes the thaw
+    cli.sandbox.state.league.players[404404] = {"id": 404404, "name": "Ghost Player", "wara": 0.5,
+                                               "season": 12, "pos_1": "SS", "team_id": FA_ID}
+    result, report = cli.run_json("thaw", "--force", at=SATURDAY + timedelta(days=3))
+    assert result.exit_code == 0, report["errors"]
+    assert flags(cli)["Ghost"] == (False, False)
+    assert cli.sandbox.state.current()["freeze"] is False
+    assert [m.content for m in cli.sandbox.state.messages("transaction-log")].count(thaw_announcement(11)) == 1
+
+
+def serve_instead(cli: SandboxCli, route: str, answer: Callable[[object], Response]) -> None:
+    """Make the sandbox's league API answer ``route`` (``"GET /transactions"``) with ``answer``."""
+    router = cli.sandbox._services["league"].router
+    router.routes = [replace(r, handler=answer) if r.name == route else r for r in router.routes]
 
 
 def test_an_unreadable_transaction_list_is_an_error_not_an_empty_thaw(make_cli: Factory) -> None:
-    broken = [*frozen_claims(11), tx(40, "Ghost", 404404, FA_ID, WV_ID, week=11, frozen=True)]
-    cli = make_cli(thaw_scenario(transactions=broken), SATURDAY)
+    cli = make_cli(thaw_scenario(), SATURDAY)
     before = league_and_channels(cli.sandbox)
-    result = cli.run("thaw", at=SATURDAY)
+    serve_instead(cli, "GET /transactions", lambda request: Response.json(200, {"count": 3, "rows": []}))
+    result, report = cli.run_json("thaw", at=SATURDAY)
     assert result.exit_code == 69
+    assert "'transactions' list" in report["errors"][0]["message"]
     assert league_and_channels(cli.sandbox) == before
-    assert cli.sandbox.state.current()["freeze"] is True
 
 
 def test_with_no_frozen_claims_the_freeze_is_still_cleared_and_announced(make_cli: Factory) -> None:
@@ -184,9 +237,11 @@ def test_dry_run_prints_every_contest_and_decision_and_changes_nothing(make_cli:
     result = cli.run("--dry-run", "thaw", at=SATURDAY)
     assert result.exit_code == 0
     assert league_and_channels(cli.sandbox) == before
-    assert "would cancel-move transactions/NY-two" in result.stdout
-    assert "would unfreeze-move transactions/WV-drop" in result.stdout
-    assert "player=Mike Trout (1)  claimants=NY-trout, BOS-trout, WV-trout, NY-two  winner=WV-trout" in result.stdout
+    assert "would cancel-move NY: Mike Trout, Mookie Betts (team=NY (Yankees), lost=Mike Trout, " \
+        "lost_to=WV (Black Bears), moveid=NY-two)" in result.stdout
+    assert "would unfreeze-move WV: drops Buck Ferreira (team=WV (Black Bears), moveid=WV-drop)" in result.stdout
+    assert "would log-move #transaction-log (move=WV: Mike Trout, moveid=WV-trout)" in result.stdout
+    assert "player=Mike Trout  claimed_by=NY (2 moves), BOS, WV  granted_to=WV (Black Bears)" in result.stdout
     for moveid in GRANTED | DENIED:
         assert f"moveid={moveid}" in result.stdout
 

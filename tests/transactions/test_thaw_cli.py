@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import timedelta
 
 from leaguectl.sandbox.web import Response
@@ -24,6 +23,7 @@ from .world import (
     WV_ID,
     frozen_claims,
     league_and_channels,
+    serve_instead,
     thaw_scenario,
     tx,
 )
@@ -198,12 +198,6 @@ def test_one_unreadable_transaction_row_holds_its_move_and_every_other_move_is_d
     assert flags(cli)["Ghost"] == (False, False)
     assert cli.sandbox.state.current()["freeze"] is False
     assert [m.content for m in cli.sandbox.state.messages("transaction-log")].count(thaw_announcement(11)) == 1
-
-
-def serve_instead(cli: SandboxCli, route: str, answer: Callable[[object], Response]) -> None:
-    """Make the sandbox's league API answer ``route`` (``"GET /transactions"``) with ``answer``."""
-    router = cli.sandbox._services["league"].router
-    router.routes = [replace(r, handler=answer) if r.name == route else r for r in router.routes]
 
 
 def test_an_unreadable_transaction_list_is_an_error_not_an_empty_thaw(make_cli: Factory) -> None:

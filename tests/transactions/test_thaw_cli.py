@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+
 from leaguectl.sandbox.web import Response
 from leaguectl.transactions.messages import cancellation_dm, thaw_announcement
-from tests.conftest import SandboxCli
+from tests.conftest import SandboxCli, invoke
 
 from .world import (
     BOS_GM,
@@ -261,3 +263,74 @@ def test_freeze_cleared_by_an_admin_is_not_thawed_again_before_saturday(make_cli
     result, report = cli.run_json("thaw", at=MONDAY + timedelta(hours=2))
     assert result.exit_code == 0 and report["actions"] == []
     assert league_and_channels(cli.sandbox) == before
+
+
+# --- thaw's window (issue 17.7) ---------------------------------------------------------------------
+
+
+def test_thaw_on_a_wednesday_skips_before_any_request_and_says_why(make_cli: Factory) -> None:
+    cli = make_cli(thaw_scenario(), SATURDAY)
+    before = league_and_channels(cli.sandbox)
+    result, report = cli.run_json("thaw", at=SATURDAY - timedelta(days=3))
+    assert result.exit_code == 0
+    (skip,) = report["skipped"]
+    assert skip["reason"].startswith("outside the thaw window (Saturday 00:00 to Monday 00:00 league time")
+    assert "Sat 2026-11-28 00:00" in skip["reason"] and "--force" in skip["reason"]
+    assert cli.sandbox.request_log == [] and league_and_channels(cli.sandbox) == before
+
+
+def test_thaw_acts_from_saturday_00_00_until_just_before_monday(make_cli: Factory) -> None:
+    for at, acts in (
+        (SATURDAY - timedelta(seconds=1), False),
+        (SATURDAY, True),
+        (SATURDAY + timedelta(days=1, hours=23, minutes=59), True),
+        (SATURDAY + timedelta(days=2), False),  # Monday 00:00: freeze-begin's turn
+    ):
+        cli = make_cli(thaw_scenario(), SATURDAY)
+        result, report = cli.run_json("thaw", at=at)
+        assert result.exit_code == 0, (at, report["errors"])
+        assert (cli.sandbox.state.current()["freeze"] is False) is acts, at
+
+
+def test_thaw_force_acts_outside_the_window(make_cli: Factory) -> None:
+    cli = make_cli(thaw_scenario(), SATURDAY)
+    result, report = cli.run_json("thaw", "--force", at=SATURDAY - timedelta(days=3))
+    assert result.exit_code == 0, report["errors"]
+    assert flags(cli)["WV-trout"] == (False, False) and cli.sandbox.state.current()["freeze"] is False
+
+
+def test_thaw_help_documents_the_window_and_force(capsys: pytest.CaptureFixture[str]) -> None:
+    assert invoke(["thaw", "--help"]).exit_code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Saturday 00:00 to the next Monday 00:00 league time" in text and "--force" in text
+
+
+def test_freeze_cleared_by_an_admin_on_monday_is_not_announced_as_thawed_even_when_forced(make_cli: Factory) -> None:
+    cli = make_cli(thaw_scenario(freeze=False), MONDAY)
+    before = league_and_channels(cli.sandbox)
+    result, report = cli.run_json("thaw", "--force", at=MONDAY + timedelta(hours=2))
+    assert result.exit_code == 0 and report["actions"] == []
+    assert "no interrupted thaw" in report["summary"]
+    assert league_and_channels(cli.sandbox) == before
+
+
+# --- configuration and readable output ----------------------------------------------------------------
+
+
+def test_a_guild_discord_does_not_know_is_a_configuration_error_naming_guild_id(make_cli: Factory) -> None:
+    for command, world, at in (("thaw", thaw_scenario(), SATURDAY), ("freeze-begin", thaw_scenario(freeze=False),
+                                                                      MONDAY + timedelta(days=7))):
+        cli = make_cli(world, at, GUILD_ID="1100000000000000999")
+        result, report = cli.run_json(command, at=at)
+        assert result.exit_code == 78, (command, report["errors"])
+        assert report["errors"][0]["message"].startswith("GUILD_ID: Discord does not know guild 1100000000000000999")
+
+
+def test_the_report_names_channels_by_name_even_when_the_setting_is_an_id(make_cli: Factory) -> None:
+    cli = make_cli(thaw_scenario(), SATURDAY)
+    channel_id = cli.sandbox.state.channel_by_name("transaction-log").id
+    cli.extra_env["TRANSACTION_LOG_CHANNEL"] = channel_id
+    result, report = cli.run_json("thaw", at=SATURDAY)
+    assert result.exit_code == 0
+    targets = {action["target"] for action in report["actions"] if action["kind"] in ("log-move", "announce")}
+    assert targets == {"#transaction-log"}

@@ -212,3 +212,11 @@ def test_a_row_nested_deeper_than_python_can_copy_is_a_model_error(model: str) -
             "CustomCommandCreator": MINIMAL_CREATOR, "CustomCommand": MINIMAL_COMMAND}[model]
     for field in ("tags", "color", "extra"):
         _parse_or_model_error(parse, {**base, field: deep})
+
+
+def test_a_huge_number_as_id_is_an_error_that_stays_short() -> None:
+    with pytest.raises(ModelError) as caught:
+        Player.from_api({**MINIMAL_PLAYER, "id": 10**400})
+    assert str(caught.value) == (
+        "Player id a number of more than 40 digits: id: expected an integer, got a number of more than 40 digits"
+    )

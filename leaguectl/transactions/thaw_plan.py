@@ -654,7 +654,7 @@ def completion_when_freeze_off(cycle: ThawCycle, now: datetime, zone: tzinfo) ->
     granted move), or when the week's freeze was begun and the thaw time
     (Saturday 00:00 league time) has passed: a freeze that is over gets its
     end announced once. Otherwise (e.g. an admin cleared the flag on Monday and
-    thaw is run before Saturday) nothing is done.
+    thaw is forced before Saturday) nothing is done.
     """
     week = cycle.week
     if cycle.announced:

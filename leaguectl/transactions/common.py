@@ -56,7 +56,7 @@ def find_text_channel(pc: PassContext, setting: str) -> TextChannel:
     try:
         channel = pc.discord.resolve_channel(pc.guild_id, value)
     except DiscordError as exc:
-        if exc.status == 404 or exc.code == UNKNOWN_GUILD:
+        if exc.code == UNKNOWN_GUILD:
             raise ConfigError(
                 "GUILD_ID", f"Discord does not know guild {pc.guild_id} ({exc.message}); set GUILD_ID to the "
                 "league's guild id (Server Settings → Widget, or Copy Server ID) and make sure the bot is in it"

@@ -116,6 +116,9 @@ def _summary(pc: PassContext, decision: EntryDecision, week: int, moved: int) ->
     if decision.action is EntryAction.ENTER:
         return f"{would}enter week {week}; {moves}" if pc.dry_run else f"entered week {week}; {moves}"
     if not pc.report.actions:
+        failing = len(pc.report.errors)
+        if failing:
+            return f"week {week} was already entered; {failing} item(s) still need attention (see the errors)"
         return f"week {week} was already entered; nothing left to do"
     return f"{would}finish entering week {week} (resumed an earlier run); {moves}"
 

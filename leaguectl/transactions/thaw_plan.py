@@ -257,26 +257,28 @@ class ThawPlan:
         return not self.held and not self.unplaced
 
     def priority_table(self) -> list[dict[str, Any]]:
-        """One row per move in decision order, then the held moves: the audit trail for the report."""
+        """One row per move in decision order, then the held moves: the audit trail for the report.
+
+        Columns without a value for a move (no record for an uncontested move) are left out.
+        """
         table: list[dict[str, Any]] = []
         for rank, decision in enumerate(self.decisions, start=1):
             move, priority = decision.move, decision.priority
             team = move.team
-            table.append(
-                {
-                    "rank": rank,
-                    "team": team.abbrev if team else f"{move.owner.abbrev} (drops only)",
-                    "ranked_as": priority.abbrev if priority and team and priority.abbrev != team.abbrev else None,
-                    "record": f"{priority.wins}-{priority.losses}" if priority else None,
-                    "win_pct": round(priority.win_pct, 3) if priority else None,
-                    "tiebreak": round(priority.tiebreak, 6) if priority else None,
-                    "decision": "granted" if decision.accepted else "denied",
-                    "players": ", ".join(row.player.name for row in move.claims) or "-",
-                    "contested": ", ".join(player.name for player in decision.contested_players) or None,
-                    "lost_to": "; ".join(winner.label for winner in decision.lost_to) or None,
-                    "moveid": move.moveid,
-                }
-            )
+            row = {
+                "rank": rank,
+                "team": team.abbrev if team else f"{move.owner.abbrev} (drops only)",
+                "ranked_as": priority.abbrev if priority and team and priority.abbrev != team.abbrev else None,
+                "record": f"{priority.wins}-{priority.losses}" if priority else None,
+                "win_pct": round(priority.win_pct, 3) if priority else None,
+                "tiebreak": round(priority.tiebreak, 6) if priority else None,
+                "decision": "granted" if decision.accepted else "denied",
+                "players": move.label.partition(": ")[2],
+                "contested": ", ".join(player.name for player in decision.contested_players) or None,
+                "lost_to": "; ".join(winner.label for winner in decision.lost_to) or None,
+                "moveid": move.moveid,
+            }
+            table.append({key: value for key, value in row.items() if value is not None})
         for held in self.held:
             table.append(
                 {

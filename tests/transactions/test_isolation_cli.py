@@ -59,6 +59,9 @@ def test_freeze_begin_with_a_null_player_row_still_executes_every_other_move(mak
     assert "field 'player' is null" in error["message"] and "fix the row in the league API" in error["message"]
     waits = [skip for skip in report["skipped"] if skip.get("item") == "transaction 3 (Trade-wv-bos)"]
     assert waits and "another row of its move cannot be read" in waits[0]["reason"]
+    result, report = cli.run_json("freeze-begin", at=MONDAY + timedelta(minutes=1))
+    assert result.exit_code == 1
+    assert report["summary"] == "week 11 was already entered; 1 item(s) still need attention (see the errors)"
 
 
 def test_freeze_begin_finishes_the_held_move_once_the_row_is_fixed(make_cli: Factory) -> None:

@@ -25,7 +25,7 @@ from leaguectl.runtime import Runtime
 if TYPE_CHECKING:
     from leaguectl.discord_rest import DiscordClient
     from leaguectl.league_api import LeagueClient
-    from leaguectl.settings import Settings
+    from leaguectl.settings import Settings, Traced
 
 log = logging.getLogger("leaguectl")
 
@@ -40,11 +40,18 @@ class CliState:
     json_output: bool = False
     verbosity: int = 0
     overrides: dict[str, str] = field(default_factory=dict)
+    env_file: Path | None = None
 
     def load_settings(self) -> Settings:
-        from leaguectl.settings import load_settings
+        return self.load_traced().settings
 
-        return load_settings(self.runtime.environ, config_path=self.config_path, overrides=self.overrides)
+    def load_traced(self) -> Traced:
+        """Settings and where each came from (doctor shows the sources)."""
+        from leaguectl.settings import load_traced
+
+        return load_traced(
+            self.runtime.environ, config_path=self.config_path, overrides=self.overrides, env_file=self.env_file
+        )
 
 
 @dataclass
@@ -140,6 +147,7 @@ def execute_pass(
     hooks: Any = None
     try:
         settings = state.load_settings()
+        _follow_served_sandbox(state)  # before the hooks: a sandbox that cannot follow never alerts
         context = PassContext(settings=settings, runtime=runtime, report=report, dry_run=state.dry_run)
         if ops:
             from leaguectl.ops.hooks import PassHooks
@@ -161,6 +169,15 @@ def execute_pass(
         if context is not None:
             context.close()
     return report
+
+
+def _follow_served_sandbox(state: CliState) -> None:
+    """A served sandbox (LEAGUECTL_SANDBOX_URL) takes the pass's clock first (leaguectl/demo/sandbox_clock.py)."""
+    if state.dry_run or not state.runtime.environ.get("LEAGUECTL_SANDBOX_URL"):
+        return
+    from leaguectl.demo.sandbox_clock import follow_pass_clock
+
+    follow_pass_clock(state.runtime, state.runtime.clock.now())
 
 
 def render_report(state: CliState, report: Report) -> None:

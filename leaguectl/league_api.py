@@ -108,13 +108,28 @@ class RejectedRow:
 
     def field_text(self, name: str) -> str | None:
         """A scalar field of the raw row as short text, or None when absent or not a scalar."""
-        if self.raw is None:
-            return None
-        value = self.raw.get(name)
+        return self.text_at(name)
+
+    def text_at(self, *path: str) -> str | None:
+        """A scalar at a nested path of the raw row (``("team", "abbrev")``) as short text, else None."""
+        value: Any = self.raw
+        for key in path:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(key)
         if isinstance(value, bool) or not isinstance(value, str | int):
             return None
-        text = str(value).strip()
+        if isinstance(value, int):
+            return str(value) if abs(value) < 10**40 else None
+        text = value.strip()
         return text[:100] if text else None
+
+    def int_at(self, *path: str) -> int | None:
+        """An integer id at a nested path of the raw row (``("player", "id")``), else None."""
+        text = self.text_at(*path)
+        if text is None or not text.lstrip("+-").isascii() or not text.lstrip("+-").isdigit():
+            return None
+        return int(text)
 
     def describe(self) -> str:
         """One line naming the row and the problem, e.g. ``transactions row 3 (Transaction id 7): …``."""

@@ -104,7 +104,7 @@ def test_a_failing_pass_makes_the_demo_exit_nonzero_and_names_it(monkeypatch: py
     import leaguectl.sandbox
     import leaguectl.transactions.thaw
 
-    def broken_thaw(pc: Any) -> None:
+    def broken_thaw(pc: Any, **options: Any) -> None:
         raise RuntimeError("thaw exploded")
 
     real_scenario = leaguectl.sandbox.demo_scenario

@@ -8,6 +8,10 @@ Usage, with the project's virtualenv Python (the one leaguectl is installed in):
 
 Sections: startup, noop, requests, ratelimit, scale, sleeps. Each is measured in child processes
 (the command as cron runs it) against a sandbox served from its own process.
+
+Every run of ``startup`` or ``noop`` also appends its headline ratios to a history table at the end
+of RESULTS.md, with the commit and an optional ``--label``, so that a change's effect on start-up
+is shown before and after (run the sections once before the change and once after).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ HERE = Path(__file__).resolve().parent
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "RESULTS.md"
 ORDER = ("startup", "noop", "requests", "ratelimit", "scale", "sleeps")
+HISTORY_SECTIONS = ("startup", "noop")
+HISTORY_KEPT = 30
 
 
 def _measure(name: str, args: argparse.Namespace) -> Section:
@@ -95,7 +101,46 @@ def _render(stored: dict[str, Any]) -> str:
             "",
             section["markdown"],
         ]
+    lines += _render_history(stored.get("history", []))
     return "\n".join(lines) + "\n"
+
+
+def _headline(name: str, data: dict[str, Any]) -> str:
+    """The ratios a start-up change moves, in one cell: what the history table compares."""
+    if name == "startup":
+        return f"`--help` {data['help_ratio']:.2f}×"
+    ratios = {key: value["ratio"] for key, value in data.items() if isinstance(value, dict) and "ratio" in value}
+    return ", ".join(f"no-op `{command}` {ratio:.2f}×" for command, ratio in ratios.items())
+
+
+def _history_entry(name: str, section: Section, facts: dict[str, Any], label: str) -> dict[str, Any]:
+    return {
+        "date": facts["date"],
+        "commit": facts["commit"],
+        "section": name,
+        "label": label,
+        "figures": _headline(name, section.data),
+    }
+
+
+def _render_history(history: list[dict[str, Any]]) -> list[str]:
+    """Start-up and no-op ratios of the last runs, oldest first, so a change shows before and after."""
+    if not history:
+        return []
+    lines = [
+        "",
+        "## History of start-up figures",
+        "",
+        "Each run of `startup` or `noop` (× the same run's floor; `--label` says what was measured).",
+        "",
+        "| date | commit | section | label | figures |",
+        "|---|---|---|---|---|",
+    ]
+    for entry in history:
+        lines.append(
+            f"| {entry['date']} | {entry['commit']} | {entry['section']} | {entry['label']} | {entry['figures']} |"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--creators", type=int, default=60, help="creators in the cleanup")
     parser.add_argument("--quick", action="store_true", help="5 rounds, 1 repeat: a smoke run")
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
+    parser.add_argument("--label", default="", help="what this run measures, for the history table")
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.repeat = 5, 1
@@ -130,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
             "checks": section.checks,
             "data": section.data,
         }
+        if name in HISTORY_SECTIONS:
+            history = [*stored.get("history", []), _history_entry(name, section, facts, args.label)]
+            stored["history"] = history[-HISTORY_KEPT:]
         if not args.no_write:
             RESULTS_JSON.write_text(json.dumps(stored, indent=1, default=str) + "\n", encoding="utf-8")
             RESULTS_MD.write_text(_render(stored), encoding="utf-8")

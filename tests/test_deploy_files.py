@@ -845,8 +845,11 @@ def test_cronjob_retries_the_same_exit_codes_as_the_systemd_unit(command: str) -
     prevented = single(service_of(SINGLE, command), "Service", "RestartPreventExitStatus").split()
     assert fail_now == {int(code) for code in prevented} - {127}
     assert any(
-        rule["action"] == "Ignore" and rule["onPodConditions"] == [{"type": "DisruptionTarget"}] for rule in rules
+        rule["action"] == "Ignore" and rule["onPodConditions"] == [{"type": "DisruptionTarget", "status": "True"}]
+        for rule in rules
     )
+    # Kubernetes 1.27's schema requires onPodConditions on every rule; empty means "exit codes only".
+    assert all(rule["onPodConditions"] == [] for rule in rules if "onExitCodes" in rule)
     assert job_spec["backoffLimit"] >= 1
     timeout = seconds(single(service_of(SINGLE, command), "Service", "TimeoutStartSec"))
     assert job_spec["activeDeadlineSeconds"] == timeout

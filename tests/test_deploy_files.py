@@ -886,6 +886,16 @@ def test_cronjob_pods_run_unprivileged_on_a_read_only_root_with_bounded_memory(c
     assert Path(configmap["LOCK_DIR"]).parent.as_posix() in mounts, "the lock directory must be writable"
 
 
+def test_cronjobs_log_json_lines_and_keep_home_and_tmpdir_on_the_writable_tmp() -> None:
+    configmap = load_manifest(K8S / "configmap.yaml")["data"]
+    assert configmap["LEAGUECTL_LOG_FORMAT"] == "json"
+    assert configmap["HOME"] == configmap["TMPDIR"] == "/tmp"
+    for command in COMMANDS:
+        container = cronjob(command)["container"]
+        assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"], command
+        assert not {item["name"] for item in container.get("env", [])} & {"HOME", "TMPDIR", "LEAGUECTL_LOG_FORMAT"}
+
+
 def test_kustomization_applies_every_cronjob_and_the_configmap_but_never_the_secret() -> None:
     kustomization = load_manifest(K8S / "kustomization.yaml")
     resources = set(kustomization["resources"])

@@ -86,8 +86,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print (or --install) the tab-completion script for bash, zsh or fish.
 
-        For example `leaguectl completion bash > /etc/bash_completion.d/leaguectl` for every
-        user, or `leaguectl completion fish --install` for yourself.
+        For example `leaguectl completion bash > /usr/local/share/bash-completion/completions/leaguectl`
+        for every user, or `leaguectl completion fish --install` for yourself.
         """
         runtime = cli_state(ctx).runtime
         if not install:

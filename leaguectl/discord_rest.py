@@ -1,317 +1,100 @@
-"""Discord REST v10 client: routes, rate-limit buckets, retries, typed errors.
+"""Discord REST v10 client: the endpoints leaguectl uses, and the public face of its parts.
 
-A pass needs a few dozen requests, not throughput, so the client is a
-synchronous httpx client sending one request at a time. That keeps the rate
-limiter free of the concurrency bugs that fill other libraries' changelogs:
-an unknown bucket can never have two requests in flight, and every response
-updates the limiter before the next request is considered.
+:class:`DiscordClient` is typed access to each endpoint (channels, members,
+messages, DMs, channel settings). The parts it is built from live beside it,
+one job each, and are re-exported here so callers import from one place:
 
-Waiting is driven only by what Discord tells us (``X-RateLimit-Reset-After``,
-a 429's ``retry_after``) and by the backoff for transient failures, always
-through the runtime's clock and sleeper so tests never really sleep. A wait
-longer than ``max_wait`` ends the pass with exit 75 instead of blocking a
-cron slot; the next run picks the work up again.
+- :mod:`leaguectl.discord_types`: error codes, errors and results;
+- :mod:`leaguectl.discord_limits`: Discord's limits, snowflake ids, payload validation;
+- :mod:`leaguectl.discord_ratelimit`: routes, rate-limit buckets, waits;
+- :mod:`leaguectl.discord_transport`: the request loop (auth, retries, backoff, 429s).
+
+A wait longer than ``max_wait`` ends the pass with exit 75 instead of
+blocking a cron slot; the next run picks the work up again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import Enum
+from datetime import datetime
 from typing import Any, Final
-from urllib.parse import quote
-
-import httpx
 
 import leaguectl
-from leaguectl.errors import PermissionProblem, RateLimitedTooLong, ServiceUnavailable
-from leaguectl.redact import register_secret
+from leaguectl.discord_fit import ELLIPSIS, fit_message, fit_text, identity_nonce
+from leaguectl.discord_limits import (
+    BULK_DELETE_MAX,
+    BULK_DELETE_MAX_AGE,
+    CONTENT_LIMIT,
+    PAGE_SIZE,
+    VOICE_STATUS_LIMIT,
+    require_snowflake,
+    snowflake_at,
+    snowflake_time,
+    validate_message,
+)
+from leaguectl.discord_ratelimit import GLOBAL_REQUESTS_PER_SECOND, CompiledRoute, RateLimiter, Route
+from leaguectl.discord_transport import DiscordTransport
+from leaguectl.discord_types import (
+    CANNOT_DM,
+    CANNOT_EDIT_OTHERS,
+    EDIT_LIMIT_OLD_MESSAGE,
+    MISSING_ACCESS,
+    MISSING_PERMISSIONS,
+    NO_MUTUAL_GUILDS,
+    TOO_OLD_TO_BULK_DELETE,
+    UNKNOWN_CHANNEL,
+    UNKNOWN_MEMBER,
+    UNKNOWN_MESSAGE,
+    UNKNOWN_USER,
+    UNSET,
+    DiscordBanned,
+    DiscordError,
+    DiscordUnauthorized,
+    DMResult,
+    InvalidPayload,
+    JsonObject,
+    Unset,
+)
 from leaguectl.runtime import Runtime
+
+# What callers import from here (the rest is imported from the module that defines it).
+__all__ = [
+    "CANNOT_DM",
+    "CANNOT_EDIT_OTHERS",
+    "CONTENT_LIMIT",
+    "EDIT_LIMIT_OLD_MESSAGE",
+    "ELLIPSIS",
+    "GLOBAL_REQUESTS_PER_SECOND",
+    "MISSING_ACCESS",
+    "MISSING_PERMISSIONS",
+    "NO_MUTUAL_GUILDS",
+    "UNKNOWN_MESSAGE",
+    "UNKNOWN_USER",
+    "UNSET",
+    "DMResult",
+    "DiscordBanned",
+    "DiscordClient",
+    "DiscordError",
+    "DiscordUnauthorized",
+    "InvalidPayload",
+    "JsonObject",
+    "RateLimiter",
+    "Route",
+    "fit_text",
+    "identity_nonce",
+    "snowflake_at",
+    "snowflake_time",
+    "validate_message",
+]
 
 logger = logging.getLogger("leaguectl.discord")
 
-JsonObject = dict[str, Any]
-
-# --- error codes callers branch on (never on message text) -------------------
-
-UNKNOWN_CHANNEL: Final = 10003
-UNKNOWN_MEMBER: Final = 10007
-UNKNOWN_MESSAGE: Final = 10008
-UNKNOWN_USER: Final = 10013
-EDIT_LIMIT_OLD_MESSAGE: Final = 30046
-MISSING_ACCESS: Final = 50001
-CANNOT_EDIT_OTHERS: Final = 50005
-CANNOT_DM: Final = 50007
-MISSING_PERMISSIONS: Final = 50013
-TOO_OLD_TO_BULK_DELETE: Final = 50034
-INVALID_FORM_BODY: Final = 50035
-NO_MUTUAL_GUILDS: Final = 50278
-
-# --- message limits (platform.md A.10, A.13, A.7) ----------------------------
-
-CONTENT_LIMIT: Final = 2000
-EMBEDS_LIMIT: Final = 10
-EMBED_TITLE_LIMIT: Final = 256
-EMBED_DESCRIPTION_LIMIT: Final = 4096
-EMBED_FIELDS_LIMIT: Final = 25
-EMBED_FIELD_NAME_LIMIT: Final = 256
-EMBED_FIELD_VALUE_LIMIT: Final = 1024
-EMBED_FOOTER_LIMIT: Final = 2048
-EMBED_AUTHOR_LIMIT: Final = 256
-EMBEDS_TOTAL_LIMIT: Final = 6000
-NONCE_LIMIT: Final = 25
-MENTION_IDS_LIMIT: Final = 100
-VOICE_STATUS_LIMIT: Final = 500
-AUDIT_REASON_LIMIT: Final = 512
-
-# --- client behaviour ---------------------------------------------------------
-
-DISCORD_EPOCH_MS: Final = 1_420_070_400_000
-#: Requests allowed in any one-second window. Discord's global limit is 50/s;
-#: staying a little under it absorbs window alignment between us and Discord.
-GLOBAL_REQUESTS_PER_SECOND: Final = 45
-#: 429s tolerated for one request before giving up (another process is likely
-#: sharing the token if this is ever reached).
-MAX_RATE_LIMIT_RETRIES: Final = 3
-BACKOFF_BASE_SECONDS: Final = 0.5
-BACKOFF_CAP_SECONDS: Final = 8.0
-RETRYABLE_STATUSES: Final = frozenset({500, 502, 503, 504, 524})
-#: Bulk delete refuses messages older than 14 days; keep a two-hour margin.
-BULK_DELETE_MAX_AGE: Final = timedelta(days=14) - timedelta(hours=2)
-BULK_DELETE_MAX: Final = 100
-PAGE_SIZE: Final = 100
+#: Mentions are off unless a caller asks for them (SPEC §1.4).
 DEFAULT_ALLOWED_MENTIONS: Final[Mapping[str, list[str]]] = {"parse": []}
 
 
-# --- errors and results ---------------------------------------------------------
-
-
-class DiscordError(Exception):
-    """Discord answered with an error. Branch on ``code`` (0 when absent), never on text."""
-
-    def __init__(
-        self,
-        status: int,
-        code: int,
-        message: str,
-        *,
-        errors: tuple[str, ...] = (),
-        route: str = "",
-    ) -> None:
-        self.status = status
-        self.code = code
-        self.message = message
-        self.errors = errors
-        self.route = route
-        super().__init__(self._describe())
-
-    def _describe(self) -> str:
-        where = f"{self.route}: " if self.route else ""
-        text = f"{where}{self.message} (HTTP {self.status}, code {self.code})"
-        return "\n".join([text, *(f"  {line}" for line in self.errors)])
-
-
-class DiscordUnauthorized(PermissionProblem):
-    """The bot token was rejected (401). Fatal: retrying only burns the invalid-request budget."""
-
-
-class DiscordBanned(RateLimitedTooLong):
-    """A 429 without a JSON ``retry_after``: a Cloudflare or API ban. Abort, never retry."""
-
-
-class InvalidPayload(ValueError):
-    """A message or argument breaks one of Discord's limits; caught before any request."""
-
-
-@dataclass(frozen=True)
-class DMResult:
-    """Outcome of a DM: an unreachable recipient is a normal result, not a crash.
-
-    ``reason`` is ``"dms-closed"`` (50007/50278: DMs off, bot blocked, no shared
-    guild) or ``"unknown-user"`` (10013) when ``delivered`` is False.
-    """
-
-    delivered: bool
-    message: JsonObject | None
-    reason: str | None
-
-
-class _Unset(Enum):
-    UNSET = "unset"
-
-
-#: Marker for "leave this field as it is" in :meth:`DiscordClient.edit_message`.
-UNSET: Final = _Unset.UNSET
-
-
-# --- snowflakes -----------------------------------------------------------------
-
-
-def snowflake_time(snowflake: str) -> datetime:
-    """When a Discord id was minted (bits 63..22 are ms since 2015-01-01 UTC)."""
-    millis = (int(snowflake) >> 22) + DISCORD_EPOCH_MS
-    return datetime.fromtimestamp(millis / 1000, tz=UTC)
-
-
-def snowflake_at(moment: datetime) -> str:
-    """The smallest id minted at ``moment``; usable as a ``before``/``after`` bound."""
-    if moment.tzinfo is None:
-        raise ValueError("snowflake_at needs an aware datetime")
-    millis = int(moment.timestamp() * 1000) - DISCORD_EPOCH_MS
-    return str(max(0, millis) << 22)
-
-
-def _require_snowflake(name: str, value: str) -> None:
-    if not (isinstance(value, str) and value.isascii() and value.isdigit()):
-        raise InvalidPayload(f"{name}: {value!r} is not a Discord id (a string of digits)")
-
-
-# --- payload validation ---------------------------------------------------------
-
-
-def validate_message(payload: Mapping[str, Any], *, require_content: bool = True) -> None:
-    """Check a create/edit message body against Discord's limits.
-
-    Raises :class:`InvalidPayload` naming the offending field, e.g.
-    ``embeds[0].fields[2].value: 1100 characters, limit 1024``. Embed text is
-    measured after stripping surrounding whitespace, as Discord does. With
-    ``require_content`` (creation) the message must carry content or an embed;
-    edits are partial and skip that check.
-    """
-    content = payload.get("content")
-    if content is not None:
-        _check_text("content", content, CONTENT_LIMIT, strip=False)
-    embed_count = _validate_embeds(payload.get("embeds"))
-    nonce = payload.get("nonce")
-    if nonce is not None and len(str(nonce)) > NONCE_LIMIT:
-        raise InvalidPayload(f"nonce: {len(str(nonce))} characters, limit {NONCE_LIMIT}")
-    _validate_allowed_mentions(payload.get("allowed_mentions"))
-    if require_content and not _has_body(payload, content, embed_count):
-        raise InvalidPayload("message: empty; give non-blank content or at least one embed")
-
-
-def _has_body(payload: Mapping[str, Any], content: object, embed_count: int) -> bool:
-    if isinstance(content, str) and content.strip():
-        return True
-    others = ("sticker_ids", "components", "attachments", "poll")
-    return embed_count > 0 or any(payload.get(key) for key in others)
-
-
-def _check_text(path: str, value: object, limit: int, *, strip: bool = True) -> int:
-    if not isinstance(value, str):
-        raise InvalidPayload(f"{path}: expected a string, got {type(value).__name__}")
-    length = len(value.strip() if strip else value)
-    if length > limit:
-        raise InvalidPayload(f"{path}: {length} characters, limit {limit}")
-    return length
-
-
-def _validate_embeds(embeds: object) -> int:
-    if embeds is None:
-        return 0
-    if not isinstance(embeds, list):
-        raise InvalidPayload("embeds: expected a list of embed objects")
-    if len(embeds) > EMBEDS_LIMIT:
-        raise InvalidPayload(f"embeds: {len(embeds)} embeds, limit {EMBEDS_LIMIT}")
-    total = sum(_validate_embed(f"embeds[{index}]", embed) for index, embed in enumerate(embeds))
-    if total > EMBEDS_TOTAL_LIMIT:
-        raise InvalidPayload(f"embeds: {total} characters in total across all embeds, limit {EMBEDS_TOTAL_LIMIT}")
-    return len(embeds)
-
-
-def _validate_embed(path: str, embed: object) -> int:
-    """Validate one embed; return the characters it counts toward the 6000 total."""
-    if not isinstance(embed, Mapping):
-        raise InvalidPayload(f"{path}: expected an embed object")
-    total = 0
-    if embed.get("title") is not None:
-        total += _check_text(f"{path}.title", embed["title"], EMBED_TITLE_LIMIT)
-    if embed.get("description") is not None:
-        total += _check_text(f"{path}.description", embed["description"], EMBED_DESCRIPTION_LIMIT)
-    total += _validate_fields(path, embed.get("fields"))
-    total += _nested_text(path, embed, "footer", "text", EMBED_FOOTER_LIMIT)
-    total += _nested_text(path, embed, "author", "name", EMBED_AUTHOR_LIMIT)
-    return total
-
-
-def _nested_text(path: str, embed: Mapping[str, Any], part: str, key: str, limit: int) -> int:
-    section = embed.get(part)
-    if section is None:
-        return 0
-    if not isinstance(section, Mapping):
-        raise InvalidPayload(f"{path}.{part}: expected an object")
-    value = section.get(key)
-    return 0 if value is None else _check_text(f"{path}.{part}.{key}", value, limit)
-
-
-def _validate_fields(path: str, fields: object) -> int:
-    if fields is None:
-        return 0
-    if not isinstance(fields, list):
-        raise InvalidPayload(f"{path}.fields: expected a list of fields")
-    if len(fields) > EMBED_FIELDS_LIMIT:
-        raise InvalidPayload(f"{path}.fields: {len(fields)} fields, limit {EMBED_FIELDS_LIMIT}")
-    total = 0
-    for index, embed_field in enumerate(fields):
-        where = f"{path}.fields[{index}]"
-        if not isinstance(embed_field, Mapping):
-            raise InvalidPayload(f"{where}: expected a field object")
-        for key, limit in (("name", EMBED_FIELD_NAME_LIMIT), ("value", EMBED_FIELD_VALUE_LIMIT)):
-            length = _check_text(f"{where}.{key}", embed_field.get(key), limit)
-            if length == 0:
-                raise InvalidPayload(f"{where}.{key}: must not be blank")
-            total += length
-    return total
-
-
-def _validate_allowed_mentions(allowed: object) -> None:
-    if allowed is None:
-        return
-    if not isinstance(allowed, Mapping):
-        raise InvalidPayload("allowed_mentions: expected an object")
-    for key in ("users", "roles"):
-        ids = allowed.get(key)
-        if ids is not None and len(ids) > MENTION_IDS_LIMIT:
-            raise InvalidPayload(f"allowed_mentions.{key}: {len(ids)} ids, limit {MENTION_IDS_LIMIT}")
-
-
 # --- routes ------------------------------------------------------------------------
-
-#: Path parameters that Discord rate-limits independently ("top-level resources").
-_MAJOR_PARAMETERS: Final = ("channel_id", "guild_id", "webhook_id")
-
-
-@dataclass(frozen=True)
-class Route:
-    """An endpoint: method and path template, e.g. ``GET /channels/{channel_id}/messages``."""
-
-    method: str
-    template: str
-
-    def compile(self, **params: str) -> CompiledRoute:
-        """Fill in the ids (validated as snowflakes) and note the top-level id."""
-        for name, value in params.items():
-            _require_snowflake(name, value)
-        major = next((f"{name}={params[name]}" for name in _MAJOR_PARAMETERS if name in params), "-")
-        return CompiledRoute(self, self.template.format(**params), major)
-
-
-@dataclass(frozen=True)
-class CompiledRoute:
-    """A route with its ids filled in; ``major`` keys its rate-limit state."""
-
-    route: Route
-    path: str
-    major: str
-
-    def __str__(self) -> str:
-        return f"{self.route.method} {self.path}"
-
 
 _CURRENT_USER = Route("GET", "/users/@me")
 _CURRENT_APPLICATION = Route("GET", "/oauth2/applications/@me")
@@ -330,152 +113,6 @@ _VOICE_STATUS = Route("PUT", "/channels/{channel_id}/voice-status")
 _PERMISSION_OVERWRITE = Route("PUT", "/channels/{channel_id}/permissions/{overwrite_id}")
 
 
-# --- rate limiting -------------------------------------------------------------------
-
-
-@dataclass
-class _BucketState:
-    """What Discord last told us about one bucket for one top-level id."""
-
-    limit: int | None = None
-    remaining: int | None = None
-    reset_at: float = 0.0  # on the runtime's monotonic clock
-
-
-class RateLimiter:
-    """Per-bucket, global and proactive-rate waits for a strictly sequential client.
-
-    Every wait goes through the runtime's sleeper and is computed from the
-    runtime's monotonic clock, never from Discord's absolute ``X-RateLimit-Reset``
-    (cron hosts drift). A wait longer than ``max_wait`` raises
-    :class:`~leaguectl.errors.RateLimitedTooLong` before sleeping.
-    """
-
-    def __init__(self, runtime: Runtime, max_wait: float) -> None:
-        self._clock = runtime.clock
-        self._sleep = runtime.sleep
-        self._max_wait = max_wait
-        self._bucket_ids: dict[tuple[str, str], str] = {}
-        self._buckets: dict[tuple[str, str], _BucketState] = {}
-        self._global_until = 0.0
-        self._recent_sends: deque[float] = deque(maxlen=GLOBAL_REQUESTS_PER_SECOND)
-
-    def bucket_key(self, route: CompiledRoute) -> tuple[str, str]:
-        """The single place a bucket key is made, for storing and lookup alike.
-
-        Before Discord names the route's bucket the key is the route itself;
-        afterwards it is ``(X-RateLimit-Bucket, top-level id)``, so routes that
-        share a bucket share state and two channels never do.
-        """
-        route_id = (route.route.method, route.route.template)
-        bucket = self._bucket_ids.get(route_id, f"route:{route.route.method} {route.route.template}")
-        return (bucket, route.major)
-
-    def state_for(self, route: CompiledRoute) -> _BucketState:
-        return self._buckets.setdefault(self.bucket_key(route), _BucketState())
-
-    def before_send(self, route: CompiledRoute) -> None:
-        """Wait out a global block, an exhausted bucket, then the proactive global rate."""
-        now = self._clock.monotonic()
-        if self._global_until > now:
-            self._wait(self._global_until - now, route, "global rate limit")
-            self._global_until = 0.0
-        state = self._buckets.get(self.bucket_key(route))
-        if state is not None and state.remaining is not None and state.remaining <= 0:
-            now = self._clock.monotonic()
-            if state.reset_at > now:
-                self._wait(state.reset_at - now, route, f"bucket {self.bucket_key(route)[0]} exhausted")
-            state.remaining = state.limit
-        if len(self._recent_sends) == self._recent_sends.maxlen:
-            elapsed = self._clock.monotonic() - self._recent_sends[0]
-            if elapsed < 1.0:
-                self._wait(1.0 - elapsed, route, f"keeping under {GLOBAL_REQUESTS_PER_SECOND} requests/s")
-        self._recent_sends.append(self._clock.monotonic())
-        if state is not None and state.remaining is not None:
-            state.remaining -= 1
-
-    def update(self, route: CompiledRoute, headers: httpx.Headers) -> None:
-        """Learn the route's bucket and its remaining budget from response headers."""
-        bucket = headers.get("X-RateLimit-Bucket")
-        if bucket:
-            self._bucket_ids[(route.route.method, route.route.template)] = bucket
-        limit = _int_header(headers, "X-RateLimit-Limit")
-        remaining = _int_header(headers, "X-RateLimit-Remaining")
-        reset_after = _float_header(headers, "X-RateLimit-Reset-After")
-        if not bucket and remaining is None:
-            return
-        state = self.state_for(route)
-        if limit is not None:
-            state.limit = limit
-        if remaining is not None:
-            state.remaining = remaining
-        if reset_after is not None:
-            state.reset_at = self._clock.monotonic() + max(0.0, reset_after)
-
-    def block_route(self, route: CompiledRoute, seconds: float) -> None:
-        """A 429 on this bucket: nothing more on it until ``retry_after`` has passed."""
-        state = self.state_for(route)
-        state.remaining = 0
-        state.reset_at = self._clock.monotonic() + seconds
-
-    def block_global(self, seconds: float) -> None:
-        """A global 429: every route waits until it has passed."""
-        self._global_until = max(self._global_until, self._clock.monotonic() + seconds)
-
-    def _wait(self, seconds: float, route: CompiledRoute, why: str) -> None:
-        if seconds > self._max_wait:
-            raise RateLimitedTooLong(
-                f"Discord rate limit on {route} ({why}): waiting {seconds:.2f} s would exceed "
-                f"the {self._max_wait:g} s cap; stopping so the next run can continue"
-            )
-        logger.debug("waiting %.3f s before %s (%s)", seconds, route, why)
-        self._sleep(seconds)
-
-
-def _int_header(headers: httpx.Headers, name: str) -> int | None:
-    value = _float_header(headers, name)
-    return None if value is None else int(value)
-
-
-def _float_header(headers: httpx.Headers, name: str) -> float | None:
-    raw = headers.get(name)
-    if raw is None:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        return None
-
-
-# --- response helpers ----------------------------------------------------------------
-
-
-def _parse_json(response: httpx.Response) -> Any:
-    if response.status_code == 204 or not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _flatten_form_errors(tree: object, path: str = "") -> list[str]:
-    """Turn a 50035 ``errors`` tree into ``path: CODE message`` lines."""
-    if not isinstance(tree, Mapping):
-        return []
-    lines: list[str] = []
-    for key, child in tree.items():
-        if key == "_errors" and isinstance(child, list):
-            where = path or "<request>"
-            for item in child:
-                if isinstance(item, Mapping):
-                    lines.append(f"{where}: {item.get('code', '?')} {item.get('message', '')}".rstrip())
-            continue
-        segment = f"[{key}]" if str(key).isdigit() else (f".{key}" if path else str(key))
-        lines.extend(_flatten_form_errors(child, path + segment))
-    return lines
-
-
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -484,7 +121,7 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 # --- the client ----------------------------------------------------------------------
 
 
-class DiscordClient:
+class DiscordClient(DiscordTransport):
     """Typed access to the Discord endpoints leaguectl uses, with rate limits honoured.
 
     Build one per pass; it caches guild channels and DM channels for its lifetime.
@@ -500,33 +137,20 @@ class DiscordClient:
         max_retries: int = 4,
         user_agent_version: str = leaguectl.__version__,
     ) -> None:
-        token = token.strip()
-        if token.startswith("Bot "):
-            token = token[len("Bot ") :].strip()
-        self._token = token
-        register_secret(token)
-        self._base_url = base_url
-        self._runtime = runtime
-        self._max_retries = max_retries
-        self._limiter = RateLimiter(runtime, max_wait)
-        self._created_at = runtime.clock.now().isoformat()
+        super().__init__(
+            base_url=base_url,
+            token=token,
+            runtime=runtime,
+            max_wait=max_wait,
+            max_retries=max_retries,
+            user_agent_version=user_agent_version,
+        )
         self._channels_by_guild: dict[str, list[JsonObject]] = {}
         self._dm_channels: dict[str, str] = {}
         self._members: dict[tuple[str, str], JsonObject | None] = {}
-        self._http = runtime.http_client(
-            base_url=base_url,
-            headers={
-                "Authorization": f"Bot {token}",
-                "User-Agent": f"DiscordBot ({leaguectl.PROJECT_URL}, {user_agent_version})",
-                "Content-Type": "application/json",
-            },
-        )
 
     def __repr__(self) -> str:
         return f"DiscordClient(base_url={self._base_url!r})"
-
-    def close(self) -> None:
-        self._http.close()
 
     def __enter__(self) -> DiscordClient:
         return self
@@ -635,7 +259,7 @@ class DiscordClient:
         route = _MESSAGES.compile(channel_id=channel_id)
         for name, bound in (("before", before), ("after", after)):
             if bound is not None:
-                _require_snowflake(name, bound)
+                require_snowflake(name, bound)
         if limit is not None and limit < 0:
             raise InvalidPayload(f"limit: {limit} is negative")
         return self._message_pages(route, before, None if after is None else int(after), limit)
@@ -683,20 +307,20 @@ class DiscordClient:
         self,
         channel_id: str,
         *,
+        nonce: str,
         content: str | None = None,
         embeds: list[JsonObject] | None = None,
         allowed_mentions: Mapping[str, Any] | None = None,
-        nonce: str | int | None = None,
         flags: int | None = None,
     ) -> JsonObject:
-        """Post a message; safe to retry because it always carries ``enforce_nonce``.
+        """Post a message carrying ``nonce`` with ``enforce_nonce``: safe to retry, and posted once.
 
-        Without a caller nonce, one is derived from the channel, the payload and
-        this client's creation time: a retry inside this pass reuses it, while
-        a later pass posting the same text gets a fresh one. Consequently the
-        same payload posted twice to one channel by one client is one message;
-        pass distinct nonces to post true duplicates. Mentions are off unless
-        ``allowed_mentions`` says otherwise.
+        ``nonce`` is the message's identity (build it with :func:`identity_nonce` from
+        the command, league, week, item, recipient…; never from time or host): Discord
+        answers a repeated nonce from the same bot within a few minutes with the message
+        already made, so a retry, a rerun or a second host cannot post a copy. Texts
+        over Discord's limits are cut (see :mod:`leaguectl.discord_fit`). Mentions are
+        off unless ``allowed_mentions`` says otherwise.
         """
         route = _CREATE_MESSAGE.compile(channel_id=channel_id)
         body: JsonObject = {
@@ -708,26 +332,25 @@ class DiscordClient:
             body["embeds"] = embeds
         if flags is not None:
             body["flags"] = flags
-        if nonce is not None:
-            body["nonce"] = nonce
+        body["nonce"] = nonce
+        body = self._fitted(route, body)
         validate_message(body)
-        if nonce is None:
-            body["nonce"] = self._derive_nonce(channel_id, body)
         body["enforce_nonce"] = True
         return self._object(self._request(route, body=body, retry_safe=True), route)
 
-    def _derive_nonce(self, channel_id: str, body: Mapping[str, Any]) -> str:
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        seed = f"{channel_id}\n{canonical}\n{self._created_at}".encode()
-        return hashlib.sha256(seed).hexdigest()[:NONCE_LIMIT]
+    def _fitted(self, route: CompiledRoute, body: JsonObject) -> JsonObject:
+        fitted = fit_message(body)
+        if fitted.cuts:
+            logger.warning("%s: cut to Discord's limits: %s", route, "; ".join(fitted.cuts))
+        return fitted.payload
 
     def edit_message(
         self,
         channel_id: str,
         message_id: str,
         *,
-        content: str | _Unset | None = UNSET,
-        embeds: list[JsonObject] | _Unset | None = UNSET,
+        content: str | Unset | None = UNSET,
+        embeds: list[JsonObject] | Unset | None = UNSET,
         allowed_mentions: Mapping[str, Any] | None = None,
     ) -> JsonObject:
         """Edit our own message, sending only the fields given (None clears a field).
@@ -739,10 +362,11 @@ class DiscordClient:
         body: JsonObject = {
             "allowed_mentions": dict(DEFAULT_ALLOWED_MENTIONS if allowed_mentions is None else allowed_mentions)
         }
-        if not isinstance(content, _Unset):
+        if not isinstance(content, Unset):
             body["content"] = content
-        if not isinstance(embeds, _Unset):
+        if not isinstance(embeds, Unset):
             body["embeds"] = embeds
+        body = self._fitted(route, body)
         validate_message(body, require_content=False)
         return self._object(self._request(route, body=body), route)
 
@@ -773,7 +397,7 @@ class DiscordClient:
         route = _BULK_DELETE.compile(channel_id=channel_id)
         ids = list(dict.fromkeys(message_ids))
         for message_id in ids:
-            _require_snowflake("message_ids", message_id)
+            require_snowflake("message_ids", message_id)
         oldest_bulk = now - BULK_DELETE_MAX_AGE
         recent = [message_id for message_id in ids if snowflake_time(message_id) > oldest_bulk]
         singles = [message_id for message_id in ids if snowflake_time(message_id) <= oldest_bulk]
@@ -799,7 +423,7 @@ class DiscordClient:
 
     def open_dm(self, user_id: str) -> str:
         """The DM channel id with a user (opening it if needed); cached per client."""
-        _require_snowflake("user_id", user_id)
+        require_snowflake("user_id", user_id)
         if user_id in self._dm_channels:
             return self._dm_channels[user_id]
         route = _OPEN_DM.compile()
@@ -814,13 +438,17 @@ class DiscordClient:
         self,
         user_id: str,
         *,
+        nonce: str,
         content: str | None = None,
         embeds: list[JsonObject] | None = None,
-        nonce: str | int | None = None,
     ) -> DMResult:
-        """DM a user; an unreachable recipient is a :class:`DMResult`, not an exception."""
+        """DM a user; an unreachable recipient is a :class:`DMResult`, not an exception.
+
+        ``nonce`` is the DM's identity, as for :meth:`create_message`; include the recipient.
+        The payload is checked before the DM channel is opened, so a bad one costs no request.
+        """
         payload: JsonObject = {"content": content, "embeds": embeds, "nonce": nonce}
-        validate_message({key: value for key, value in payload.items() if value is not None})
+        validate_message(fit_message({key: value for key, value in payload.items() if value is not None}).payload)
         try:
             channel_id = self.open_dm(user_id)
             message = self.create_message(channel_id, content=content, embeds=embeds, nonce=nonce)
@@ -836,9 +464,14 @@ class DiscordClient:
 
     def set_voice_status(self, channel_id: str, status: str | None, *, reason: str | None = None) -> None:
         """Set (or clear, with None) a voice channel's status text, up to 500 characters."""
-        if status is not None:
-            _check_text("status", status, VOICE_STATUS_LIMIT, strip=False)
         route = _VOICE_STATUS.compile(channel_id=channel_id)
+        if status is not None:
+            if not isinstance(status, str):
+                raise InvalidPayload(f"status: expected a string, got {type(status).__name__}")
+            if len(status) > VOICE_STATUS_LIMIT:
+                logger.warning("%s: status cut to Discord's limit: %d → %d characters", route, len(status),
+                               VOICE_STATUS_LIMIT)
+                status = fit_text(status, VOICE_STATUS_LIMIT)
         self._request(route, body={"status": status}, reason=reason)
 
     def set_permission_overwrite(
@@ -860,151 +493,6 @@ class DiscordClient:
         route = _PERMISSION_OVERWRITE.compile(channel_id=channel_id, overwrite_id=overwrite_id)
         body = {"allow": str(allow), "deny": str(deny), "type": kind}
         self._request(route, body=body, reason=reason)
-
-    # --- the request loop ---
-
-    def _get_object(self, route: CompiledRoute) -> JsonObject:
-        return self._object(self._request(route), route)
-
-    def _object(self, data: Any, route: CompiledRoute) -> JsonObject:
-        if not isinstance(data, dict):
-            raise self._unexpected(route, "expected a JSON object")
-        return data
-
-    def _request(
-        self,
-        route: CompiledRoute,
-        *,
-        body: Any = None,
-        params: Mapping[str, str] | None = None,
-        retry_safe: bool | None = None,
-        reason: str | None = None,
-    ) -> Any:
-        """Send one request, honouring rate limits and retrying what is safe to retry.
-
-        ``retry_safe`` defaults to True for every method but POST; POSTs opt in
-        when repeating them cannot duplicate anything (nonce-enforced messages,
-        open-DM, bulk delete).
-        """
-        safe = route.route.method != "POST" if retry_safe is None else retry_safe
-        headers = self._audit_headers(reason)
-        failures = 0
-        rate_limited = 0
-        while True:
-            self._limiter.before_send(route)
-            self._count_request(route)
-            try:
-                response = self._http.request(route.route.method, route.path, json=body, params=params, headers=headers)
-            except httpx.TransportError as error:
-                failures = self._after_transient_failure(route, failures, safe, type(error).__name__, error)
-                continue
-            self._limiter.update(route, response.headers)
-            status = response.status_code
-            if status == 429:
-                rate_limited += 1
-                self._after_rate_limit(route, response, rate_limited)
-                continue
-            if status == 401:
-                raise DiscordUnauthorized(
-                    f"Discord rejected the bot token (HTTP 401 on {route}); check DISCORD_BOT_TOKEN"
-                )
-            if status in RETRYABLE_STATUSES:
-                failures = self._after_transient_failure(route, failures, safe, f"HTTP {status}", None)
-                continue
-            if status >= 400:
-                raise self._error(route, response)
-            return _parse_json(response)
-
-    def _audit_headers(self, reason: str | None) -> dict[str, str] | None:
-        if reason is None:
-            return None
-        _check_text("reason", reason, AUDIT_REASON_LIMIT, strip=False)
-        return {"X-Audit-Log-Reason": quote(reason, safe=" /")}
-
-    def _count_request(self, route: CompiledRoute) -> None:
-        self._runtime.checkpoint()  # after SIGTERM no new request starts
-        stats = self._runtime.stats
-        stats.http_requests += 1
-        if route.route.method != "GET":
-            stats.mutating_requests += 1
-
-    def _after_rate_limit(self, route: CompiledRoute, response: httpx.Response, count: int) -> None:
-        """Handle a 429: abort on a ban, else block the bucket (or everything) for ``retry_after``."""
-        self._runtime.stats.rate_limited += 1
-        data = _parse_json(response)
-        retry_after = data.get("retry_after") if isinstance(data, dict) else None
-        if isinstance(retry_after, bool) or not isinstance(retry_after, int | float):
-            raise DiscordBanned(
-                f"Discord answered 429 without a JSON retry_after on {route}: this looks like a "
-                "temporary ban (Cloudflare or invalid-request limit); stopping the pass without retrying"
-            )
-        seconds = max(0.0, float(retry_after))
-        scope = response.headers.get("X-RateLimit-Scope", "")
-        is_global = (
-            (isinstance(data, dict) and data.get("global") is True)
-            or scope == "global"
-            or response.headers.get("X-RateLimit-Global", "").lower() == "true"
-        )
-        logger.warning(
-            "429 on %s %s (scope %s, bucket %s, global %s): retry after %.3f s: %s",
-            route.route.method,
-            route.route.template,
-            scope or "-",
-            response.headers.get("X-RateLimit-Bucket", "-"),
-            is_global,
-            seconds,
-            data.get("message", "") if isinstance(data, dict) else "",
-        )
-        if count > MAX_RATE_LIMIT_RETRIES:
-            raise RateLimitedTooLong(
-                f"Discord kept rate limiting {route} ({count} times in a row); "
-                "is another process using the same bot token?"
-            )
-        if is_global:
-            self._limiter.block_global(seconds)
-        else:
-            self._limiter.block_route(route, seconds)
-
-    def _after_transient_failure(
-        self,
-        route: CompiledRoute,
-        failures: int,
-        safe: bool,
-        detail: str,
-        cause: BaseException | None,
-    ) -> int:
-        """Back off before retrying a 5xx or connection failure; give up when not safe or exhausted."""
-        if not safe:
-            raise ServiceUnavailable(
-                self._redact(f"Discord {route} failed ({detail}); not retried, as repeating it is unsafe")
-            ) from cause
-        failures += 1
-        if failures > self._max_retries:
-            raise ServiceUnavailable(
-                self._redact(f"Discord {route} still failing ({detail}) after {failures} attempts")
-            ) from cause
-        delay = min(BACKOFF_BASE_SECONDS * 2 ** (failures - 1), BACKOFF_CAP_SECONDS)
-        logger.warning("Discord %s failed (%s); retry %d in %.1f s", route, detail, failures, delay)
-        self._runtime.sleep(delay)
-        return failures
-
-    def _error(self, route: CompiledRoute, response: httpx.Response) -> DiscordError:
-        data = _parse_json(response)
-        if isinstance(data, dict):
-            raw_code = data.get("code")
-            code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else 0
-            message = str(data.get("message") or response.reason_phrase)
-            errors = tuple(self._redact(line) for line in _flatten_form_errors(data.get("errors")))
-        else:
-            code, errors = 0, ()
-            message = response.text.strip()[:200] or response.reason_phrase
-        return DiscordError(response.status_code, code, self._redact(message), errors=errors, route=str(route))
-
-    def _unexpected(self, route: CompiledRoute, what: str) -> DiscordError:
-        return DiscordError(200, 0, f"unexpected response: {what}", route=str(route))
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._token, "[redacted]") if self._token else text
 
 
 def _undeliverable_reason(error: DiscordError) -> str | None:

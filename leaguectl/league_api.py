@@ -8,9 +8,14 @@ deliberate differences:
   values are encoded by httpx (the reference sent a raw ``+`` in
   ``cancelled_at``). Booleans are sent as ``true``/``false``.
 * List endpoints answer ``{"count": N, "<name>": [...]}``. A missing envelope
-  key, a body that is not JSON, an item that does not fit its model, or a
-  ``count`` larger than the list (a silently truncated page) is an error:
-  "the API failed" never reads as "there is nothing to do".
+  key, a body that is not JSON, or a ``count`` larger than the list (a
+  silently truncated page) is an error: "the API failed" never reads as
+  "there is nothing to do".
+* One row that does not fit its model is one bad item, not a failed request
+  (SPEC §1.6): list methods take a ``rejected`` list, receive every such row
+  there as a :class:`RejectedRow` (its index, whatever ids could be read, the
+  model error) and return the good rows. Without ``rejected`` a bad row fails
+  the whole call, so a caller can never lose a row without asking to.
 * A 404 where the reference returned ``None`` raises :class:`NotFound`; the
   caller decides what absence means. DELETE of a missing row returns False.
 * GETs are retried with capped exponential backoff on 5xx, 429 and connection
@@ -26,6 +31,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
@@ -65,6 +71,7 @@ __all__ = [
     "LeagueRateLimited",
     "LeagueUnavailable",
     "NotFound",
+    "RejectedRow",
 ]
 
 log = logging.getLogger(__name__)
@@ -78,6 +85,39 @@ _UPDATED_COUNT = re.compile(r"(\d+)")
 _WRITABLE_COMMAND_FIELDS = frozenset(
     {"name", "content", "creator_id", "last_used", "use_count", "warning_sent", "is_active", "tags", "updated_at"}
 )
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A list row that did not fit its model: reported as one bad item, never as a failed pass.
+
+    ``raw`` is the row as served (a mapping when it was one), so a caller can still read
+    identifying fields the model could not (a move's ``moveid`` when its ``player`` is null)
+    and decide conservatively about what the row would have affected.
+    """
+
+    endpoint: str
+    index: int
+    error: ModelError
+    raw: Mapping[str, Any] | None
+
+    @property
+    def row_id(self) -> object:
+        return self.error.row_id
+
+    def field_text(self, name: str) -> str | None:
+        """A scalar field of the raw row as short text, or None when absent or not a scalar."""
+        if self.raw is None:
+            return None
+        value = self.raw.get(name)
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            return None
+        text = str(value).strip()
+        return text[:100] if text else None
+
+    def describe(self) -> str:
+        """One line naming the row and the problem, e.g. ``transactions row 3 (Transaction id 7): …``."""
+        return f"{self.endpoint} row {self.index}: {self.error}"
 
 
 class LeagueError(LeaguectlError):
@@ -226,6 +266,7 @@ class LeagueClient:
         week_end: int,
         frozen: bool | None = None,
         cancelled: bool | None = None,
+        rejected: list[RejectedRow] | None = None,
     ) -> list[Transaction]:
         """Transactions of weeks ``week_start..week_end`` (never the inexact ``week=`` filter)."""
         params: dict[str, str | int] = {"season": season, "week_start": week_start, "week_end": week_end}
@@ -233,7 +274,7 @@ class LeagueClient:
             params["frozen"] = _flag(frozen)
         if cancelled is not None:
             params["cancelled"] = _flag(cancelled)
-        return self._list("transactions", "transactions", Transaction, params)
+        return self._list("transactions", "transactions", Transaction, params, rejected)
 
     def cancel_move(self, moveid: str, *, cancelled_at: datetime) -> int:
         """Cancel every row of ``moveid``; returns how many rows the API says it updated."""
@@ -280,11 +321,11 @@ class LeagueClient:
         """``PATCH players/{id}?team_id=…``, the working form of the reference's broken Monday move."""
         self._request("PATCH", f"players/{_segment(player_id)}", params={"team_id": team_id})
 
-    def standings(self, season: int) -> list[TeamStandings]:
-        return self._list("standings", "standings", TeamStandings, {"season": season})
+    def standings(self, season: int, *, rejected: list[RejectedRow] | None = None) -> list[TeamStandings]:
+        return self._list("standings", "standings", TeamStandings, {"season": season}, rejected)
 
-    def teams(self, season: int) -> list[Team]:
-        return self._list("teams", "teams", Team, {"season": season})
+    def teams(self, season: int, *, rejected: list[RejectedRow] | None = None) -> list[Team]:
+        return self._list("teams", "teams", Team, {"season": season}, rejected)
 
     def get_team(self, team_id: int) -> Team:
         path = f"teams/{_segment(team_id)}"
@@ -300,6 +341,7 @@ class LeagueClient:
         last_used_before: datetime | None = None,
         name: str | None = None,
         creator_id: int | None = None,
+        rejected: list[RejectedRow] | None = None,
     ) -> list[CustomCommand]:
         """Every matching custom command, across all pages the server reports."""
         params: dict[str, str | int] = {}
@@ -313,9 +355,11 @@ class LeagueClient:
             params["name"] = name
         if creator_id is not None:
             params["creator_id"] = creator_id
-        return self._paged_commands(params)
+        return self._paged_commands(params, rejected)
 
-    def _paged_commands(self, filters: dict[str, str | int]) -> list[CustomCommand]:
+    def _paged_commands(
+        self, filters: dict[str, str | int], rejected: list[RejectedRow] | None
+    ) -> list[CustomCommand]:
         """Follow ``has_more``/``total_pages`` when the server paginates, else check ``count``.
 
         reference/league.md §1.3 RISK: the server may paginate ``custom_commands``
@@ -327,15 +371,17 @@ class LeagueClient:
         while True:
             params = {**filters, "page": page, "page_size": COMMANDS_PAGE_SIZE}
             body = self._get_json("custom_commands", params=params)
-            items = self._items("custom_commands", "custom_commands", CustomCommand, body)
+            before = len(rejected) if rejected is not None else 0
+            items = self._items("custom_commands", "custom_commands", CustomCommand, body, rejected)
             for command in items:
                 commands.setdefault(command.id, command)
+            received = len(items) + (len(rejected) - before if rejected is not None else 0)
             if not _is_paginated(body):
-                self._check_complete("custom_commands", "custom_commands", body, len(items))
+                self._check_complete("custom_commands", "custom_commands", body, received)
                 break
             if not _has_more(body, page):
                 break
-            if not items:
+            if not received:
                 raise self._data_error(
                     "GET", "custom_commands", f"page {page} is empty although the server reports more pages"
                 )
@@ -366,13 +412,19 @@ class LeagueClient:
             return False
         return True
 
-    def creators(self, *, creator_id: int | None = None, discord_id: int | None = None) -> list[CustomCommandCreator]:
+    def creators(
+        self,
+        *,
+        creator_id: int | None = None,
+        discord_id: int | None = None,
+        rejected: list[RejectedRow] | None = None,
+    ) -> list[CustomCommandCreator]:
         params: dict[str, str | int] = {}
         if creator_id is not None:
             params["id"] = creator_id
         if discord_id is not None:
             params["discord_id"] = discord_id
-        return self._list("custom_commands/creators", "creators", CustomCommandCreator, params)
+        return self._list("custom_commands/creators", "creators", CustomCommandCreator, params, rejected)
 
     def _put_command(self, command_id: int, changes: Mapping[str, Any]) -> CustomCommand:
         unknown = set(changes) - _WRITABLE_COMMAND_FIELDS
@@ -402,13 +454,25 @@ class LeagueClient:
 
     # --------------------------------------------------------------- plumbing
 
-    def _list(self, path: str, key: str, model: type[M], params: Mapping[str, str | int]) -> list[M]:
+    def _list(
+        self,
+        path: str,
+        key: str,
+        model: type[M],
+        params: Mapping[str, str | int],
+        rejected: list[RejectedRow] | None = None,
+    ) -> list[M]:
         body = self._get_json(path, params=params)
-        items = self._items(path, key, model, body)
-        self._check_complete(path, key, body, len(items))
+        before = len(rejected) if rejected is not None else 0
+        items = self._items(path, key, model, body, rejected)
+        bad = len(rejected) - before if rejected is not None else 0
+        self._check_complete(path, key, body, len(items) + bad)
         return items
 
-    def _items(self, path: str, key: str, model: type[M], body: Any) -> list[M]:
+    def _items(
+        self, path: str, key: str, model: type[M], body: Any, rejected: list[RejectedRow] | None = None
+    ) -> list[M]:
+        """The rows of a list answer as models; a row that does not fit goes to ``rejected`` when given."""
         rows = body.get(key) if isinstance(body, Mapping) else None
         if not isinstance(rows, list):
             raise self._data_error("GET", path, f"expected an object with a '{key}' list, got {_preview(body)}")
@@ -417,8 +481,11 @@ class LeagueClient:
             try:
                 parsed.append(model.from_api(row, naive_tz=self._tz))
             except ModelError as exc:
-                where = f"item {index}: " if exc.row_id is None else ""
-                raise self._data_error("GET", path, f"{where}{exc}") from exc
+                if rejected is None:
+                    where = f"item {index}: " if exc.row_id is None else ""
+                    raise self._data_error("GET", path, f"{where}{exc}") from exc
+                raw = row if isinstance(row, Mapping) else None
+                rejected.append(RejectedRow(endpoint=path, index=index, error=exc, raw=raw))
         return parsed
 
     def _check_complete(self, path: str, key: str, body: Mapping[str, Any], received: int) -> None:

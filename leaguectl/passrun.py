@@ -49,7 +49,10 @@ class CliState:
 
 @dataclass
 class PassContext:
-    """What a command's body works with. Clients are built on first use."""
+    """What a command's body works with. Clients are built on first use.
+
+    The ops hooks see it only as :class:`leaguectl.ops.passview.PassView`.
+    """
 
     settings: Settings
     runtime: Runtime

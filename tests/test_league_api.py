@@ -22,6 +22,7 @@ from leaguectl.league_api import (
     LeagueError,
     LeagueUnavailable,
     NotFound,
+    RejectedRow,
 )
 from leaguectl.models import CustomCommand
 from leaguectl.runtime import FakeClock, Runtime
@@ -188,6 +189,52 @@ def test_an_item_without_id_is_located_by_its_position(client: LeagueClient, rou
 
     with pytest.raises(LeagueDataError, match=r"item 1: Transaction \(no id\): field 'id' is missing"):
         client.transactions(season=13, week_start=10, week_end=10)
+
+
+def test_with_a_rejected_list_a_bad_row_is_set_aside_and_the_good_rows_are_returned(
+    client: LeagueClient, router: respx.MockRouter
+) -> None:
+    broken = transaction_row(id=7, moveid="Season-013-Week-10-abc")
+    broken["player"] = None
+    rows = [transaction_row(id=1), broken, "not a row", transaction_row(id=3)]
+    router.get("/transactions").respond(json=envelope("transactions", rows))
+    rejected: list[RejectedRow] = []
+
+    good = client.transactions(season=13, week_start=10, week_end=11, frozen=True, rejected=rejected)
+
+    assert [row.id for row in good] == [1, 3]
+    assert [(bad.index, bad.row_id, bad.error.field) for bad in rejected] == [(1, 7, "player"), (2, None, "")]
+    assert rejected[0].field_text("moveid") == "Season-013-Week-10-abc"
+    assert rejected[0].describe() == "transactions row 1: Transaction id 7: field 'player' is null"
+    assert rejected[1].raw is None and rejected[1].field_text("moveid") is None
+
+
+def test_rejected_rows_count_towards_the_envelope_count(client: LeagueClient, router: respx.MockRouter) -> None:
+    bad = command_row(id=2)
+    bad["last_used"] = "last tuesday"
+    router.get("/custom_commands").respond(json={"count": 2, "custom_commands": [command_row(id=1), bad]})
+    rejected: list[RejectedRow] = []
+
+    commands = client.custom_commands(is_active=True, rejected=rejected)
+
+    assert [command.id for command in commands] == [1]
+    assert [(bad.row_id, bad.error.field) for bad in rejected] == [(2, "last_used")]
+
+
+def test_a_page_of_only_rejected_rows_is_not_mistaken_for_an_empty_page(
+    client: LeagueClient, router: respx.MockRouter
+) -> None:
+    bad = command_row(id=1)
+    bad["created_at"] = None
+    route = router.get("/custom_commands")
+    route.side_effect = [
+        httpx.Response(200, json={"custom_commands": [bad], "has_more": True}),
+        httpx.Response(200, json={"custom_commands": [command_row(id=2)], "has_more": False}),
+    ]
+    rejected: list[RejectedRow] = []
+
+    assert [command.id for command in client.custom_commands(rejected=rejected)] == [2]
+    assert [row.row_id for row in rejected] == [1]
 
 
 @pytest.mark.parametrize(

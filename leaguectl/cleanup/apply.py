@@ -275,10 +275,24 @@ def _apply_creator(pc: PassContext, creator_plan: CreatorPlan, thresholds: Thres
     )
 
 
+def _listed(embeds: list[dict[str, Any]]) -> str:
+    """What a cleanup message lists (titles, descriptions, field names): its identity, without timestamps."""
+    return repr([
+        (embed.get("title"), embed.get("description"), tuple(f.get("name") for f in embed.get("fields") or []))
+        for embed in embeds
+    ])
+
+
+def _dm_nonce(pc: PassContext, user_id: str, embeds: list[dict[str, Any]]) -> str:
+    from leaguectl.discord_rest import identity_nonce
+
+    return identity_nonce("cleanup-dm", pc.guild_id, user_id, _listed(embeds))
+
+
 def _send_dm(pc: PassContext, user_id: str, embeds: list[dict[str, Any]], label: str) -> str | None:
     """Send one DM; None when delivered, else why not (:data:`RETRY` on an unexpected Discord error)."""
     try:
-        result = pc.discord.send_dm(user_id, embeds=embeds)
+        result = pc.discord.send_dm(user_id, embeds=embeds, nonce=_dm_nonce(pc, user_id, embeds))
     except DiscordError as error:
         pc.report.error(f"DM failed, retried next run: {error}", item=label)
         return RETRY
@@ -422,9 +436,12 @@ def _post_summary(pc: PassContext, plan: CleanupPlan, outcome: Outcome, channel:
     target = f"#{channel.get('name') or channel.get('id')}"
     messages = summary_embeds(facts, now=pc.now, zone=pc.settings.league_timezone)
     if not pc.dry_run:
-        for embeds in messages:
+        from leaguectl.discord_rest import identity_nonce
+
+        for number, embeds in enumerate(messages):
+            nonce = identity_nonce("cleanup-summary", pc.guild_id, number, _listed(embeds))
             try:
-                pc.discord.create_message(str(channel["id"]), embeds=embeds)
+                pc.discord.create_message(str(channel["id"]), embeds=embeds, nonce=nonce)
             except DiscordError as error:
                 pc.report.error(f"admin summary not posted: {error}", item=target)
                 return False

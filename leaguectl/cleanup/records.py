@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from leaguectl.discord_rest import snowflake_time
+from leaguectl.discord_limits import snowflake_time
 
 RecordKind = Literal["warned", "deleted"]
 RecordSource = Literal["dm", "admin"]

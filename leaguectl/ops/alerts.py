@@ -25,7 +25,7 @@ from leaguectl.redact import scrub
 
 if TYPE_CHECKING:
     from leaguectl.discord_rest import DiscordClient
-    from leaguectl.passrun import PassContext
+    from leaguectl.ops.passview import PassView
     from leaguectl.report import Report
 
 log = logging.getLogger("leaguectl.ops")
@@ -43,6 +43,7 @@ class Marker:
     kind: str
     fingerprint: str | None
     posted_at: datetime
+    message_id: str
 
 
 def fingerprint(command: str, exit_code: int, message: str) -> str:
@@ -54,7 +55,7 @@ def fingerprint(command: str, exit_code: int, message: str) -> str:
 OWNER = "owner"
 
 
-def alert_channel_id(ctx: PassContext) -> str:
+def alert_channel_id(ctx: PassView) -> str:
     """ALERT_CHANNEL's channel id: a guild channel by name or id, or the owner's DM channel for ``owner``."""
     discord = ctx.discord
     if ctx.settings.alert_channel and ctx.settings.alert_channel.lower() != OWNER:
@@ -67,14 +68,15 @@ def alert_channel_id(ctx: PassContext) -> str:
 
 def newest_marker(discord: DiscordClient, channel_id: str, bot_id: str, command: str) -> Marker | None:
     """The newest alert or recovery marker the bot posted for ``command``."""
-    from leaguectl.discord_rest import snowflake_time
+    from leaguectl.discord_limits import snowflake_time
 
     for message in discord.iter_messages(channel_id, limit=SCAN_LIMIT):
         if str(message.get("author", {}).get("id")) != bot_id:
             continue
         for match in _MARKER.finditer(str(message.get("content") or "")):
             if match[2] == command:
-                return Marker(kind=match[1], fingerprint=match[3], posted_at=snowflake_time(str(message["id"])))
+                message_id = str(message["id"])
+                return Marker(match[1], match[3], posted_at=snowflake_time(message_id), message_id=message_id)
     return None
 
 
@@ -94,7 +96,7 @@ def recovery_text(command: str) -> str:
     return f"✅ **leaguectl {command} recovered**: the last pass succeeded.\n`{RECOVERED_MARK} {command}`"
 
 
-def send_failure_alert(ctx: PassContext, command: str, report: Report) -> str:
+def send_failure_alert(ctx: PassView, command: str, report: Report) -> str:
     """Post a failure alert unless the same one was posted within the cooldown. Returns what happened."""
     first = report.errors[0]["message"] if report.errors else f"exit {int(report.final_exit_code)}"
     fp = fingerprint(command, int(report.final_exit_code), first)
@@ -104,22 +106,28 @@ def send_failure_alert(ctx: PassContext, command: str, report: Report) -> str:
     cooldown = timedelta(minutes=ctx.settings.alert_cooldown_minutes)
     if marker and marker.kind == ALERT_MARK and marker.fingerprint == fp and ctx.now - marker.posted_at < cooldown:
         return "suppressed (same failure already alerted)"
-    ctx.discord.create_message(channel_id, content=failure_text(command, report, fp))
+    from leaguectl.discord_rest import identity_nonce
+
+    nonce = identity_nonce("alert", ctx.guild_id, command, fp, marker.message_id if marker else "-")
+    ctx.discord.create_message(channel_id, content=failure_text(command, report, fp), nonce=nonce)
     return "sent"
 
 
-def send_recovery_if_alerted(ctx: PassContext, command: str) -> str:
+def send_recovery_if_alerted(ctx: PassView, command: str) -> str:
     """After a success: post one "recovered" note if the newest marker is a failure alert."""
     channel_id = alert_channel_id(ctx)
     bot_id = str(ctx.discord.current_user()["id"])
     marker = newest_marker(ctx.discord, channel_id, bot_id, command)
     if marker is None or marker.kind != ALERT_MARK:
         return "nothing to recover"
-    ctx.discord.create_message(channel_id, content=recovery_text(command))
+    from leaguectl.discord_rest import identity_nonce
+
+    nonce = identity_nonce("recovery", ctx.guild_id, command, marker.message_id)
+    ctx.discord.create_message(channel_id, content=recovery_text(command), nonce=nonce)
     return "sent"
 
 
-def send_unit_alert(ctx: PassContext, unit: str) -> str:
+def send_unit_alert(ctx: PassView, unit: str) -> str:
     """systemd OnFailure= backstop: alert unless the pass already reported its own exit code."""
     environ = ctx.runtime.environ
     result = environ.get("MONITOR_SERVICE_RESULT", "")

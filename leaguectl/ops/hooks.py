@@ -24,7 +24,7 @@ from leaguectl.redact import scrub
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from leaguectl.passrun import PassContext
+    from leaguectl.ops.passview import PassView
 
 log = logging.getLogger("leaguectl.ops")
 
@@ -38,7 +38,7 @@ LOCK_HELD = "another pass holds the lock"
 class PassHooks:
     """Operations hooks of one pass."""
 
-    def __init__(self, context: PassContext, command: str, *, lock: str | None = None) -> None:
+    def __init__(self, context: PassView, command: str, *, lock: str | None = None) -> None:
         self.context = context
         self.command = command
         settings = context.settings

@@ -130,7 +130,7 @@ class DiscordState:
     channels: dict[str, Channel] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     deleted: list[Message] = field(default_factory=list)
-    nonces: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
+    nonces: dict[tuple[str, str, str], tuple[str, datetime]] = field(default_factory=dict)
     tasks_channel_id: str | None = None
     heartbeat_channel_id: str | None = None
     banned: bool = False
@@ -843,9 +843,9 @@ class SandboxState:
             },
         }
 
-    def recent_nonce(self, author_id: str, nonce: str, window: timedelta) -> str | None:
-        """Id of the message `author_id` created with `nonce` within `window`, if any."""
-        hit = self.discord.nonces.get((author_id, nonce))
+    def recent_nonce(self, author_id: str, channel_id: str, nonce: str, window: timedelta) -> str | None:
+        """Id of the message `author_id` created in `channel_id` with `nonce` within `window`, if any."""
+        hit = self.discord.nonces.get((author_id, channel_id, nonce))
         if hit is None or self.clock.now() - hit[1] > window:
             return None
         return hit[0]

@@ -306,7 +306,7 @@ class Applier:
             return
         message_id = "(new)"
         if not self.pc.dry_run:
-            message_id = str(self.discord.create_message(self.channel_id, embeds=[embed])["id"])
+            message_id = self._post(embed, "scorebug", game.game_id)
         self.pc.report.action("post-scorebug", message_id, game=game.game_id, score=game.status, **detail)
 
     def _edit_or_repost(self, message_id: str, embed: dict[str, Any]) -> None:
@@ -326,7 +326,14 @@ class Applier:
                 self.discord.delete_message(self.channel_id, message_id, reason="edit limit reached; reposted")
             elif exc.code != UNKNOWN_MESSAGE:
                 raise
-        self.discord.create_message(self.channel_id, embeds=[embed])
+        self._post(embed, "scorebug-repost", message_id)
+
+    def _post(self, embed: dict[str, Any], *identity: str) -> str:
+        """Post one embed whose nonce is its identity in this channel (SPEC §1.8); its message id."""
+        from leaguectl.discord_rest import identity_nonce
+
+        nonce = identity_nonce(*identity, self.channel_id)
+        return str(self.discord.create_message(self.channel_id, embeds=[embed], nonce=nonce)["id"])
 
     def _ledger(self, ledger: WriteLedger) -> None:
         lines = self._written(ledger.lines)
@@ -340,7 +347,7 @@ class Applier:
             return
         message_id = "(new)"
         if not self.pc.dry_run:
-            message_id = str(self.discord.create_message(self.channel_id, embeds=[embed])["id"])
+            message_id = self._post(embed, "final-scores", *sorted(line.game_id for line in lines))
         self.pc.report.action("post-final-scores", message_id, games=len(lines))
 
     def _deletes(self, deletes: list[DeleteMessage]) -> None:

@@ -161,7 +161,11 @@ def add_task(pc: PassContext, new: NewTask) -> None:
     if pc.dry_run:
         pc.report.action("create", f"task {name!r}", **facts)
     else:
-        posted = pc.discord.create_message(channel_id, content=content)
+        from leaguectl.discord_rest import identity_nonce
+
+        posted = pc.discord.create_message(
+            channel_id, content=content, nonce=identity_nonce("tasks-add", channel_id, name.lower())
+        )
         pc.report.action("create", f"task {name!r}", message=str(posted["id"]), **facts)
     pc.report.summary = f"{'would create' if pc.dry_run else 'created'} task {name!r}: {describe(built.schedule)}"
 

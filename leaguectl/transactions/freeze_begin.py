@@ -44,7 +44,7 @@ from leaguectl.transactions.freeze_plan import (
     select_regular,
 )
 from leaguectl.transactions.markers import bot_messages, read_bot_messages
-from leaguectl.transactions.messages import freeze_announcement
+from leaguectl.transactions.messages import freeze_announcement, weekly_info_messages
 from leaguectl.transactions.week import LeagueWeek, league_week
 
 if TYPE_CHECKING:
@@ -116,7 +116,10 @@ def _enter(pc: PassContext, decision: EntryDecision, current: Current, log_chann
     assert target is not None
     if decision.announce:
         if not pc.dry_run:
-            pc.discord.create_message(log_channel, content=freeze_announcement(target))
+            from leaguectl.discord_rest import identity_nonce
+
+            nonce = identity_nonce("freeze-announce", pc.guild_id, current.season, target)
+            pc.discord.create_message(log_channel, content=freeze_announcement(target), nonce=nonce)
         pc.report.action("announce", f"#{pc.settings.transaction_log_channel}", week=target, text="freeze begins")
     if decision.patch_current:
         if not pc.dry_run:
@@ -187,9 +190,16 @@ def _weekly_info(pc: PassContext, league_wk: LeagueWeek, week: int, bot_id: str)
         if not pc.dry_run:
             pc.discord.delete_messages(channel, plan.delete_ids, now=pc.now, reason="replaced by this week's info")
         pc.report.action("delete-weekly-info", target, messages=len(plan.delete_ids))
-    for number, text in enumerate(plan.post, start=1):
+    parts = len(weekly_info_messages(week))
+    first = parts - len(plan.post) + 1
+    for number, text in enumerate(plan.post, start=first):
         pc.checkpoint()
         if not pc.dry_run:
-            pc.discord.create_message(channel, content=text)
-        pc.report.action("post-weekly-info", target, week=week, part=f"{number}/{len(plan.post)}")
+            from leaguectl.discord_rest import identity_nonce
+
+            # Part n of week w, replacing exactly these messages: the same on every host and rerun,
+            # and new when a rerun has to replace what an earlier attempt posted.
+            nonce = identity_nonce("weekly-info", pc.guild_id, week, number, *plan.delete_ids)
+            pc.discord.create_message(channel, content=text, nonce=nonce)
+        pc.report.action("post-weekly-info", target, week=week, part=f"{number}/{parts}")
 

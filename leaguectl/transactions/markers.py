@@ -48,7 +48,7 @@ class BotMessage:
 
 def bot_messages(raw: Iterable[Mapping[str, Any]], bot_id: str) -> list[BotMessage]:
     """The messages in ``raw`` authored by ``bot_id``, oldest first."""
-    from leaguectl.discord_rest import snowflake_time
+    from leaguectl.discord_limits import snowflake_time
 
     found: list[BotMessage] = []
     for message in raw:
@@ -71,7 +71,7 @@ def read_bot_messages(
     discord: DiscordClient, channel_id: str, bot_id: str, *, since: datetime, limit: int | None = None
 ) -> list[BotMessage]:
     """The bot's messages in a channel minted at or after ``since``, oldest first."""
-    from leaguectl.discord_rest import snowflake_at
+    from leaguectl.discord_limits import snowflake_at
 
     after = str(max(0, int(snowflake_at(since)) - 1))  # exclusive bound: keep messages minted at ``since``
     found = bot_messages(discord.iter_messages(channel_id, after=after, limit=limit), bot_id)

@@ -199,7 +199,7 @@ def _cancel_losers(pc: PassContext, plan: ThawPlan, cycle: ThawCycle, bot_id: st
 
 def _notify(pc: PassContext, gm: str, text: str, moveid: str, cycle: ThawCycle, bot_id: str) -> None:
     """One cancellation DM to one GM, unless this cycle already sent it; closed DMs are a skip."""
-    from leaguectl.discord_rest import CANNOT_DM, NO_MUTUAL_GUILDS, UNKNOWN_USER, DiscordError
+    from leaguectl.discord_rest import CANNOT_DM, NO_MUTUAL_GUILDS, UNKNOWN_USER, DiscordError, identity_nonce
 
     target = f"user {gm}"
     if pc.dry_run:
@@ -216,7 +216,8 @@ def _notify(pc: PassContext, gm: str, text: str, moveid: str, cycle: ThawCycle, 
     if any(message.content == text for message in earlier):
         pc.report.skip(f"GM {gm} was already told", item=moveid)
         return
-    result = pc.discord.send_dm(gm, content=text)
+    nonce = identity_nonce("thaw-dm", pc.guild_id, cycle.week, moveid, gm)
+    result = pc.discord.send_dm(gm, content=text, nonce=nonce)
     if not result.delivered:
         pc.report.skip(f"GM {gm} not DMed: {result.reason}", item=moveid)
         return
@@ -225,7 +226,7 @@ def _notify(pc: PassContext, gm: str, text: str, moveid: str, cycle: ThawCycle, 
 
 def _grant_winners(pc: PassContext, plan: ThawPlan, cycle: ThawCycle, log_channel: str, now: datetime) -> bool:
     """Log, then unfreeze, each granted move. False when one could not be settled."""
-    from leaguectl.discord_rest import DiscordError
+    from leaguectl.discord_rest import DiscordError, identity_nonce
     from leaguectl.league_api import NotFound
 
     settled = True
@@ -238,7 +239,11 @@ def _grant_winners(pc: PassContext, plan: ThawPlan, cycle: ThawCycle, log_channe
         else:
             try:
                 if not pc.dry_run:
-                    pc.discord.create_message(log_channel, embeds=[transaction_log_embed(move.moveid, move.rows, now)])
+                    pc.discord.create_message(
+                        log_channel,
+                        embeds=[transaction_log_embed(move.moveid, move.rows, now)],
+                        nonce=identity_nonce("thaw-log", pc.guild_id, move.moveid),
+                    )
             except DiscordError as exc:
                 pc.report.error(f"could not log the move, so it was not unfrozen yet: {exc}", item=move.moveid)
                 settled = False
@@ -262,5 +267,8 @@ def _announce(pc: PassContext, cycle: ThawCycle, log_channel: str) -> None:
         pc.report.skip(f"the end of week {cycle.week}'s freeze was already announced", item=target)
         return
     if not pc.dry_run:
-        pc.discord.create_message(log_channel, content=thaw_announcement(cycle.week))
+        from leaguectl.discord_rest import identity_nonce
+
+        nonce = identity_nonce("thaw-announce", pc.guild_id, cycle.week)
+        pc.discord.create_message(log_channel, content=thaw_announcement(cycle.week), nonce=nonce)
     pc.report.action("announce", target, week=cycle.week, text="freeze ends")

@@ -25,7 +25,7 @@ from leaguectl.runtime import Runtime
 if TYPE_CHECKING:
     from leaguectl.discord_rest import DiscordClient
     from leaguectl.league_api import LeagueClient
-    from leaguectl.settings import Settings
+    from leaguectl.settings import Settings, Traced
 
 log = logging.getLogger("leaguectl")
 
@@ -40,11 +40,18 @@ class CliState:
     json_output: bool = False
     verbosity: int = 0
     overrides: dict[str, str] = field(default_factory=dict)
+    env_file: Path | None = None
 
     def load_settings(self) -> Settings:
-        from leaguectl.settings import load_settings
+        return self.load_traced().settings
 
-        return load_settings(self.runtime.environ, config_path=self.config_path, overrides=self.overrides)
+    def load_traced(self) -> Traced:
+        """Settings and where each came from (doctor shows the sources)."""
+        from leaguectl.settings import load_traced
+
+        return load_traced(
+            self.runtime.environ, config_path=self.config_path, overrides=self.overrides, env_file=self.env_file
+        )
 
 
 @dataclass

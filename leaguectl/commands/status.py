@@ -11,6 +11,19 @@ def _iso(value: object) -> str | None:
     return None if value is None else value.isoformat()  # type: ignore[attr-defined]
 
 
+def _warn_about_metrics_file(pc: PassContext) -> None:
+    """A garbage, unreadable or misplaced METRICS_FILE is a warning: status still shows what it can."""
+    path = pc.settings.metrics_file
+    if path is None:
+        return
+    from leaguectl.ops.metrics import read_metrics
+
+    found = read_metrics(path)
+    if found.problem is not None:
+        rewrite = "; the next pass rewrites it" if found.replaceable else ""
+        pc.report.warn(f"{path} {found.problem}{rewrite}", item="METRICS_FILE")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("status")
     def status(ctx: typer.Context) -> None:
@@ -20,6 +33,7 @@ def register(app: typer.Typer) -> None:
             from leaguectl.ops.status import collect
 
             rows = collect(pc.settings.metrics_file, pc.now, pc.settings.league_timezone)
+            _warn_about_metrics_file(pc)
             table = []
             for row in rows:
                 table.append(

@@ -53,6 +53,13 @@ def fingerprint(command: str, exit_code: int, message: str) -> str:
 
 
 OWNER = "owner"
+# Under --dry-run nothing is posted and no DM channel is opened (SPEC §3.4).
+DRY_RUN_SEND = "would send (dry run: nothing posted)"
+DRY_RUN_OWNER = "would send to the owner's DMs (dry run: no DM channel opened, nothing posted)"
+
+
+def _to_owner(ctx: PassView) -> bool:
+    return (ctx.settings.alert_channel or OWNER).lower() == OWNER
 
 
 def alert_channel_id(ctx: PassView) -> str:
@@ -100,12 +107,16 @@ def send_failure_alert(ctx: PassView, command: str, report: Report) -> str:
     """Post a failure alert unless the same one was posted within the cooldown. Returns what happened."""
     first = report.errors[0]["message"] if report.errors else f"exit {int(report.final_exit_code)}"
     fp = fingerprint(command, int(report.final_exit_code), first)
+    if ctx.dry_run and _to_owner(ctx):
+        return DRY_RUN_OWNER  # opening the owner's DM channel is itself a change
     channel_id = alert_channel_id(ctx)
     bot_id = str(ctx.discord.current_user()["id"])
     marker = newest_marker(ctx.discord, channel_id, bot_id, command)
     cooldown = timedelta(minutes=ctx.settings.alert_cooldown_minutes)
     if marker and marker.kind == ALERT_MARK and marker.fingerprint == fp and ctx.now - marker.posted_at < cooldown:
         return "suppressed (same failure already alerted)"
+    if ctx.dry_run:
+        return DRY_RUN_SEND
     from leaguectl.discord_rest import identity_nonce
 
     nonce = identity_nonce("alert", ctx.guild_id, command, fp, marker.message_id if marker else "-")
@@ -115,11 +126,15 @@ def send_failure_alert(ctx: PassView, command: str, report: Report) -> str:
 
 def send_recovery_if_alerted(ctx: PassView, command: str) -> str:
     """After a success: post one "recovered" note if the newest marker is a failure alert."""
+    if ctx.dry_run and _to_owner(ctx):
+        return DRY_RUN_OWNER
     channel_id = alert_channel_id(ctx)
     bot_id = str(ctx.discord.current_user()["id"])
     marker = newest_marker(ctx.discord, channel_id, bot_id, command)
     if marker is None or marker.kind != ALERT_MARK:
         return "nothing to recover"
+    if ctx.dry_run:
+        return DRY_RUN_SEND
     from leaguectl.discord_rest import identity_nonce
 
     nonce = identity_nonce("recovery", ctx.guild_id, command, marker.message_id)

@@ -49,6 +49,7 @@ class PassHooks:
         self.started = time.time()
         self._started_mono = time.monotonic()
         self._locked = False
+        self._held_elsewhere = False
         self._previous_handler: Any = None
 
     @property
@@ -58,6 +59,7 @@ class PassHooks:
     def begin(self) -> bool:
         """Take the lock, arm SIGTERM, ping start; False when the lock is held."""
         if not self.lock.acquire():
+            self._held_elsewhere = True
             holder = self.lock.holder_pid()
             self.context.report.skip(LOCK_HELD, item=self.lock.path.name, holder_pid=holder)
             self.context.report.summary = f"skipped: {LOCK_HELD} ({self.lock.path})"
@@ -85,7 +87,8 @@ class PassHooks:
     def end(self) -> None:
         """Release the lock, then record the outcome: metrics, ping, alert or recovery."""
         if not self._locked:
-            self._write_metrics(skipped_locked=True)
+            # Held by another pass, or LOCK_DIR unusable (the report says exit 78).
+            self._write_metrics(skipped_locked=self._held_elsewhere)
             return
         try:
             if self._previous_handler is not None:
@@ -120,9 +123,12 @@ class PassHooks:
             skipped_locked=skipped_locked,
         )
         try:
-            write_outcome(path, outcome)
+            problem = write_outcome(path, outcome)
         except OSError as exc:
-            log.warning("could not write METRICS_FILE %s: %s", path, exc.strerror)
+            log.warning("could not write METRICS_FILE %s: %s", path, exc.strerror or exc)
+            return
+        if problem is not None:
+            log.warning("METRICS_FILE %s: %s", path, problem)
 
     def _ping_outcome(self) -> None:
         url = self.context.settings.healthcheck_url

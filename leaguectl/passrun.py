@@ -147,6 +147,7 @@ def execute_pass(
     hooks: Any = None
     try:
         settings = state.load_settings()
+        _follow_served_sandbox(state)  # before the hooks: a sandbox that cannot follow never alerts
         context = PassContext(settings=settings, runtime=runtime, report=report, dry_run=state.dry_run)
         if ops:
             from leaguectl.ops.hooks import PassHooks
@@ -168,6 +169,15 @@ def execute_pass(
         if context is not None:
             context.close()
     return report
+
+
+def _follow_served_sandbox(state: CliState) -> None:
+    """A served sandbox (LEAGUECTL_SANDBOX_URL) takes the pass's clock first (leaguectl/demo/sandbox_clock.py)."""
+    if state.dry_run or not state.runtime.environ.get("LEAGUECTL_SANDBOX_URL"):
+        return
+    from leaguectl.demo.sandbox_clock import follow_pass_clock
+
+    follow_pass_clock(state.runtime, state.runtime.clock.now())
 
 
 def render_report(state: CliState, report: Report) -> None:

@@ -236,8 +236,10 @@ class Sandbox:
     def pending_failures(self) -> int:
         return len(self._faults)
 
-    def set_sheet(self, key: str, values: list[list[Any]], tab: str = "Scorebug", readable: bool | None = None) -> None:
-        """Create or overwrite one tab of a spreadsheet (grid starts at A1)."""
+    def set_sheet(
+        self, key: str, values: list[list[Any]] | dict[str, Any], tab: str = "Scorebug", readable: bool | None = None
+    ) -> None:
+        """Create or overwrite one tab of a spreadsheet: rows from A1, or a table of A1 cells."""
         with self._lock:
             self.state.set_sheet(key, values, tab=tab, readable=readable)
 

@@ -216,14 +216,17 @@ class ScorecardReader:
             self._http.session.close()
             self._http = None
 
-    def read_cells(self, url_or_key: str, cell_range: str) -> list[list[object]]:
-        """The formatted values of ``cell_range`` (rows; trailing blanks trimmed as the API does)."""
+    def read_cells(self, url_or_key: str, cell_range: str) -> object:
+        """The formatted values of ``cell_range`` as the API sent them (rows, trailing blanks trimmed).
+
+        Only the answer's frame is checked here (see :func:`answer_values`); the
+        rows and cells are external data for the caller's parser.
+        """
         key = spreadsheet_key(url_or_key)
         http = self._client()
         params: dict[str, Any] = {"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
         body = self._with_retries(key, lambda: http.values_get(key, cell_range, params=dict(params)))
-        values = body.get("values") if isinstance(body, dict) else None
-        return [list(row) for row in values] if isinstance(values, list) else []
+        return answer_values(body, key, cell_range)
 
     def _with_retries(self, key: str, call: Callable[[], Any]) -> Any:
         from google.auth.exceptions import RefreshError, TransportError
@@ -279,6 +282,58 @@ def _retry_after(header: str | None, default: float) -> float:
 def _short(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
+
+
+class UnexpectedAnswer(SheetError):
+    """The Sheets API answered something other than the range that was asked for."""
+
+
+_A1_RANGE = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?$")
+
+
+def _column(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _a1(text: str) -> tuple[str, int, int, int, int] | None:
+    """``'Tab'!B2:S20`` → (tab, first column, first row, last column, last row); None when it is not one."""
+    match = _A1_RANGE.match(text)
+    if match is None:
+        return None
+    quoted, plain, col1, row1, col2, row2 = match.groups()
+    tab = quoted.replace("''", "'") if quoted is not None else plain
+    return tab, _column(col1), int(row1), _column(col2 or col1), int(row2 or row1)
+
+
+def answer_values(body: object, key: str, asked: str) -> object:
+    """The ``values`` of a values.get answer, after checking it answers ``asked``.
+
+    Google leaves ``values`` out when the range is blank, and clips the range
+    it reports to the sheet's grid (a small tab answers ``B2:J20`` for
+    ``B2:S20``), so the reported range must start where the asked one starts,
+    on the same tab, and lie within it. Anything else is an
+    :class:`UnexpectedAnswer` naming the sheet (a proxy or a changed API
+    answering something else must not be read as the scorebug's cells).
+    """
+    if not isinstance(body, dict):
+        raise UnexpectedAnswer(key, f"Sheets API answered sheet {key} with {type(body).__name__}, not a value range")
+    reported = body.get("range")
+    if reported is not None:
+        want, got = _a1(asked), _a1(reported) if isinstance(reported, str) else None
+        fits = (
+            want is not None and got is not None and got[:3] == want[:3]
+            and got[3] <= want[3] and got[4] <= want[4]
+        )
+        if not fits:
+            shown = reported[:60] if isinstance(reported, str) else type(reported).__name__
+            raise UnexpectedAnswer(key, f"Sheets API answered range {shown!r} of sheet {key}, not {asked}")
+    dimension = body.get("majorDimension")
+    if dimension is not None and dimension != "ROWS":
+        raise UnexpectedAnswer(key, f"Sheets API answered sheet {key} by {str(dimension)[:20]!r}, not by ROWS")
+    return body.get("values")
 
 
 def read_scorebug(reader: ScorecardReader, url_or_key: str) -> Scorebug:

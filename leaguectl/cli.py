@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import gc
 import importlib
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +19,14 @@ from typing import Any
 import typer
 
 from leaguectl import __version__, plain_options
+from leaguectl.commands.completion import COMPLETE_VAR
 from leaguectl.errors import ConfigError, ExitCode, LeaguectlError, UsageError
 from leaguectl.passrun import CliState
 from leaguectl.redact import scrub
 from leaguectl.runtime import Runtime, ShiftedClock
 
 # Modules under leaguectl.commands that define ``register(app)``; each owns its commands.
-COMMAND_MODULES: tuple[str, ...] = ("doctor", "status", "cleanup", "scorebug", "freeze", "tasks", "demo")
+COMMAND_MODULES: tuple[str, ...] = ("doctor", "status", "cleanup", "scorebug", "freeze", "tasks", "demo", "completion")
 _CLICK_USAGE_STATUS = 2
 
 app = typer.Typer(
@@ -343,6 +345,10 @@ def run(args: list[str], runtime: Runtime | None = None) -> int:
     command = click_command(args)
     args = hoist_global_options(command, args)
     plain_options.install()  # no pydantic on a pass: see leaguectl/plain_options.py
+    if COMPLETE_VAR in os.environ:  # a shell asks for completions (the scripts of `leaguectl completion`)
+        from typer._completion_classes import completion_init
+
+        completion_init()  # Typer's answers, in the form its scripts read; Click reads the variable itself
     try:
         command.main(args=args, prog_name="leaguectl", standalone_mode=True, obj=runtime)
     except SystemExit as exc:

@@ -894,8 +894,11 @@ def test_cronjob_retries_the_same_exit_codes_as_the_systemd_unit(command: str) -
     prevented = single(service_of(SINGLE, command), "Service", "RestartPreventExitStatus").split()
     assert fail_now == {int(code) for code in prevented} - {127}
     assert any(
-        rule["action"] == "Ignore" and rule["onPodConditions"] == [{"type": "DisruptionTarget"}] for rule in rules
+        rule["action"] == "Ignore" and rule["onPodConditions"] == [{"type": "DisruptionTarget", "status": "True"}]
+        for rule in rules
     )
+    # Kubernetes 1.27's schema requires onPodConditions on every rule; empty means "exit codes only".
+    assert all(rule["onPodConditions"] == [] for rule in rules if "onExitCodes" in rule)
     assert job_spec["backoffLimit"] >= 1
     timeout = seconds(single(service_of(SINGLE, command), "Service", "TimeoutStartSec"))
     assert job_spec["activeDeadlineSeconds"] == timeout
@@ -930,6 +933,16 @@ def test_cronjob_pods_run_unprivileged_on_a_read_only_root_with_bounded_memory(c
     mounts = {mount["mountPath"] for mount in container["volumeMounts"]}
     configmap = load_manifest(K8S / "configmap.yaml")["data"]
     assert Path(configmap["LOCK_DIR"]).parent.as_posix() in mounts, "the lock directory must be writable"
+
+
+def test_cronjobs_log_json_lines_and_keep_home_and_tmpdir_on_the_writable_tmp() -> None:
+    configmap = load_manifest(K8S / "configmap.yaml")["data"]
+    assert configmap["LEAGUECTL_LOG_FORMAT"] == "json"
+    assert configmap["HOME"] == configmap["TMPDIR"] == "/tmp"
+    for command in COMMANDS:
+        container = cronjob(command)["container"]
+        assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"], command
+        assert not {item["name"] for item in container.get("env", [])} & {"HOME", "TMPDIR", "LEAGUECTL_LOG_FORMAT"}
 
 
 def test_kustomization_applies_every_cronjob_and_the_configmap_but_never_the_secret() -> None:

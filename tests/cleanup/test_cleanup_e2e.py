@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from leaguectl.cleanup.messages import SummaryFacts, summary_embeds, warning_messages
-from leaguectl.cleanup.planner import Thresholds, decide
+from leaguectl.cleanup.messages import Listed, SummaryFacts, summary_embeds, warning_messages
+from leaguectl.cleanup.planner import CommandDecision, Thresholds, decide
 from leaguectl.cleanup.records import RecordIndex, records_in_message
 from leaguectl.models import CustomCommand
 
@@ -52,13 +52,27 @@ def row(
     }
 
 
+def earlier_decision(command: dict[str, Any], at: datetime) -> CommandDecision:
+    """The decision a pass at ``at`` made about ``command`` (a warning, for the worlds below)."""
+    decision = decide(CustomCommand.from_api(command), RecordIndex(), at, UTC_ZONE, Thresholds())
+    assert decision is not None
+    return decision
+
+
 def warning_dm(user_id: str, command: dict[str, Any], at: datetime) -> dict[str, Any]:
     """The DM a pass at ``at`` would have sent, built by the real message builder."""
-    model = CustomCommand.from_api(command)
-    decision = decide(model, RecordIndex(), at, UTC_ZONE, Thresholds())
-    assert decision is not None
-    embeds = warning_messages([decision], now=at, zone=UTC_ZONE)[0].embeds
+    embeds = warning_messages([earlier_decision(command, at)], now=at, zone=UTC_ZONE)[0].embeds
     return {"user": user_id, "author": "bot", "timestamp": at.isoformat(), "embeds": embeds}
+
+
+def admin_summary(commands: list[dict[str, Any]], at: datetime, *, dm: bool = True) -> dict[str, Any]:
+    """The admin summary a pass at ``at`` that warned ``commands`` would have posted."""
+    listed = [Listed(earlier_decision(command, at), "someone", dm=dm) for command in commands]
+    facts = SummaryFacts(
+        today=at.date(), warned=listed, deleted=[], unreachable=[], active_commands=9, total_creators=4
+    )
+    embeds = summary_embeds(facts, now=at, zone=UTC_ZONE)[0]
+    return {"channel": "admin", "author": "bot", "timestamp": (at + timedelta(seconds=5)).isoformat(), "embeds": embeds}
 
 
 def scenario(commands: list[dict[str, Any]], dms: list[dict[str, Any]] | None = None, **discord: Any) -> dict[str, Any]:
@@ -89,6 +103,7 @@ def full_scenario() -> dict[str, Any]:
             row(40, "eta", 4, 65),
         ],
         dms=[warning_dm(BOB, delta, NOW - timedelta(days=8))],
+        messages=[admin_summary([delta], NOW - timedelta(days=8))],
     )
 
 
@@ -179,7 +194,7 @@ def test_a_creator_with_closed_dms_or_gone_is_reported_and_others_are_unaffected
     assert bot_messages(state, CAROL) == [] and bot_messages(state, DAVE) == []
     rows = command_rows(state)
     assert rows[30]["warning_sent"] is True and rows[40]["warning_sent"] is True
-    summary = [m for m in state.messages("admin") if m.author_id == BOT_ID]
+    summary = [m for m in state.messages("admin") if m.author_id == BOT_ID and m.timestamp >= NOW]
     assert len(summary) == 1 and {30, 40} <= marked_ids(summary[0], "warned")
     assert len(bot_messages(state, ALICE)) == 1 and rows[10]["warning_sent"] is True
 
@@ -188,16 +203,7 @@ def test_a_command_whose_warning_only_the_admin_summary_recorded_is_deleted_afte
     sandbox_cli_factory: Factory,
 ) -> None:
     zeta = row(30, "zeta", 3, 95, warned=True)
-    model = CustomCommand.from_api(zeta)
-    decision = decide(model, RecordIndex(), NOW - timedelta(days=8), UTC_ZONE, Thresholds())
-    assert decision is not None
-    facts = SummaryFacts(
-        today=(NOW - timedelta(days=8)).date(), warned=[decision], users_notified=0, deleted=[], recorded_here=1,
-        unreachable=[], active_commands=1, total_creators=4,
-    )
-    embeds = summary_embeds(facts, now=NOW - timedelta(days=8), zone=UTC_ZONE)[0]
-    posted = (NOW - timedelta(days=8)).isoformat()
-    old_summary = {"channel": "admin", "author": "bot", "timestamp": posted, "embeds": embeds}
+    old_summary = admin_summary([zeta], NOW - timedelta(days=8), dm=False)
     cli = sandbox_cli_factory(scenario([zeta], messages=[old_summary]), NOW)
     result, report = cli.run_json("cleanup-commands", at=NOW)
     assert result.exit_code == 0, result.stdout
@@ -218,7 +224,7 @@ def test_a_rerun_the_same_day_sends_no_dm_and_no_second_summary(sandbox_cli_fact
     state = cli.sandbox.state
     first = _all_bot_messages(state)
     rows = command_rows(state)
-    assert len([m for m in state.messages("admin") if m.author_id == BOT_ID]) == 1
+    assert len([m for m in state.messages("admin") if m.author_id == BOT_ID and m.timestamp >= NOW]) == 1
     result, report = cli.run_json("cleanup-commands", at=NOW + timedelta(hours=3))
     assert result.exit_code == 0
     assert _all_bot_messages(state) == first
@@ -229,10 +235,12 @@ def test_a_rerun_the_same_day_sends_no_dm_and_no_second_summary(sandbox_cli_fact
 def test_no_admin_summary_when_nothing_happened(sandbox_cli_factory: Factory) -> None:
     waiting = row(12, "gamma", 1, 65, warned=True)  # stale, warned 5 days ago: nothing to do yet
     commands = [row(10, "alpha", 1, 59), row(11, "beta", 1, None, created=59), waiting]
-    cli = sandbox_cli_factory(scenario(commands, dms=[warning_dm(ALICE, waiting, NOW - timedelta(days=5))]), NOW)
+    earlier = NOW - timedelta(days=5)
+    world = scenario(commands, dms=[warning_dm(ALICE, waiting, earlier)], messages=[admin_summary([waiting], earlier)])
+    cli = sandbox_cli_factory(world, NOW)
     result, report = cli.run_json("cleanup-commands", at=NOW)
     assert result.exit_code == 0
-    assert cli.sandbox.state.messages("admin") == []
+    assert [m for m in cli.sandbox.state.messages("admin") if m.timestamp >= NOW] == []
     assert report["actions"] == []
     assert report["details"]["warned, awaiting deletion"][0]["command"] == "gamma"
 

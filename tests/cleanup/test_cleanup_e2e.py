@@ -175,16 +175,31 @@ def test_a_crash_between_the_deletion_dm_and_the_delete_announces_once(sandbox_c
     assert len([m for m in bot_messages(state, BOB) if marked_ids(m, "deleted")]) == 1
 
 
-def test_dry_run_changes_nothing(sandbox_cli_factory: Factory) -> None:
+def test_dry_run_changes_nothing_and_opens_no_dm_channel(sandbox_cli_factory: Factory) -> None:
     cli = sandbox_cli_factory(full_scenario(), NOW)
     before_rows = command_rows(cli.sandbox.state)
     before_messages = _all_bot_messages(cli.sandbox.state)
+    cli.sandbox.clear_log()
     result, report = cli.run_json("--dry-run", "cleanup-commands", at=NOW)
     assert result.exit_code == 0
+    assert [(e.method, e.path) for e in cli.sandbox.request_log if e.mutating] == []
     assert command_rows(cli.sandbox.state) == before_rows
     assert _all_bot_messages(cli.sandbox.state) == before_messages
     kinds = {a["kind"] for a in report["actions"]}
-    assert {"warn", "delete", "admin-summary"} <= kinds
+    assert {"warn", "dm-warning", "dm-deletion", "delete", "admin-summary"} <= kinds
+    assert [a["target"] for a in report["actions"] if a["kind"] == "delete"] == ["delta"]  # its summary records it
+    (note,) = [s for s in report["skipped"] if s.get("item") == "DM history"]
+    assert "DM channels were not read" in note["reason"]
+
+
+def test_dry_run_plans_what_the_real_pass_then_does(sandbox_cli_factory: Factory) -> None:
+    cli = sandbox_cli_factory(full_scenario(), NOW)
+    _, planned = cli.run_json("--dry-run", "cleanup-commands", at=NOW)
+    _, done = cli.run_json("cleanup-commands", at=NOW)
+    kinds = ("warn", "delete")  # (whether a DM is delivered, dry run cannot know: carol's are closed)
+    assert [(a["kind"], a["target"]) for a in planned["actions"] if a["kind"] in kinds] == [
+        (a["kind"], a["target"]) for a in done["actions"] if a["kind"] in kinds
+    ]
 
 
 @pytest.mark.parametrize("warn_after", ["10"])

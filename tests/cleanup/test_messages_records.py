@@ -344,3 +344,26 @@ def test_a_progress_bar_is_drawn_only_on_a_terminal_with_many_creators() -> None
             for number in range(total):
                 advance(f"creator {number}")
         assert ("cleanup" in stream.getvalue()) is drawn, (total, type(stream).__name__)
+
+
+# --------------------------------------------------------------------------- nonces
+
+
+def test_message_nonces_name_the_item_and_nothing_that_varies_between_hosts() -> None:
+    from leaguectl.cleanup.apply import dm_nonce, summary_nonce
+
+    guild = "1200000000000000001"
+    warning = dm_nonce("warning", guild, "13", [3, 1, 2])
+    assert warning == dm_nonce("warning", guild, "13", [1, 2, 3])  # any host, any order
+    assert len(warning) <= 25
+    different = {
+        dm_nonce("deletion", guild, "13", [1, 2, 3]),  # another kind to the same user about the same commands
+        dm_nonce("warning", guild, "14", [1, 2, 3]),  # another recipient
+        dm_nonce("warning", guild, "13", [1, 2]),  # another message of a split warning
+        dm_nonce("warning", "1200000000000000002", "13", [1, 2, 3]),  # another league
+    }
+    assert warning not in different and len(different) == 4
+    report = facts([Listed(decision(1), "a")], [])
+    assert summary_nonce(guild, 1, report) == summary_nonce(guild, 1, facts([Listed(decision(1), "b")], []))
+    assert summary_nonce(guild, 1, report) != summary_nonce(guild, 2, report)
+    assert summary_nonce(guild, 1, report) != summary_nonce(guild, 1, facts([Listed(decision(2), "a")], []))

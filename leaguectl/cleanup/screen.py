@@ -99,6 +99,13 @@ def hint(field_name: str) -> str:
     return _HINTS.get(last, "a value of the documented type, or remove it")
 
 
+def remedy(field_name: str) -> str:
+    """The "what to do" clause for a field (``row``: the row as a whole is wrong)."""
+    if field_name in ("", "row"):
+        return "fix the row (an object with the documented fields)"
+    return f"set {field_name} to {hint(field_name)}"
+
+
 def _raw_int(value: object) -> int | None:
     """An id as served (a number or a numeric text), else None."""
     if isinstance(value, bool):
@@ -180,7 +187,7 @@ def _screen_creators(creators: Sequence[CustomCommandCreator], rejected: Sequenc
                     message=(
                         f"creator row {row.index} cannot be read: {row.error}. Commands whose creator is not among "
                         "the readable creator rows are held until it is fixed: "
-                        f"set {row.error.field or 'the row'} to {hint(row.error.field or 'id')} in the league API"
+                        f"{remedy(row.error.field or 'id')} in the league API"
                     ),
                 )
             )
@@ -192,7 +199,7 @@ def _screen_creators(creators: Sequence[CustomCommandCreator], rejected: Sequenc
 
 def _command_problem(command_id: int | None, name: str | None, field_name: str, problem: str) -> Problem:
     what_to_do = (
-        f"set {field_name} to {hint(field_name)}"
+        remedy(field_name)
         if not field_name.startswith("creator.")
         else f"fix the creator row ({field_name.split('.', 1)[1]}: {hint(field_name)})"
     )
@@ -215,7 +222,7 @@ def _unusable_command(command: CustomCommand, zone: tzinfo) -> Problem | None:
         return _command_problem(
             command.id,
             command.name,
-            "name" if not encodable(command.name) else "row",
+            _unwritable_field(command.raw),
             "holds text that is not valid Unicode (a lone surrogate), so the row cannot be written back",
         )
     try:
@@ -226,6 +233,16 @@ def _unusable_command(command: CustomCommand, zone: tzinfo) -> Problem | None:
             command.id, command.name, field_name, f"{reference_time(command).isoformat()} is out of range"
         )
     return None
+
+
+def _unwritable_field(raw: Mapping[str, Any]) -> str:
+    """The first field whose text could not be sent back, or ``row``."""
+    for key, value in raw.items():
+        if not encodable(key):
+            return "row"
+        if not encodable(value):
+            return str(key)
+    return "row"
 
 
 def _owner_id(command: CustomCommand) -> int | None:
@@ -292,6 +309,10 @@ def screen(
     )
 
 
+def _sentence(clause: str) -> str:
+    return clause[:1].upper() + clause[1:]
+
+
 def _held_text(names: Sequence[str]) -> str:
     shown = ", ".join(display(name, 40) for name in sorted(names)[:LISTED_NAMES])
     more = f" and {len(names) - LISTED_NAMES} more" if len(names) > LISTED_NAMES else ""
@@ -313,7 +334,7 @@ def _creator_problems(owners: _Creators, held_by: Mapping[int | None, Sequence[s
                 failed=bool(names),
                 message=(
                     f"{item} cannot be used: {why}; {consequence}. "
-                    f"Set {field_name} to {hint(field_name)} in the league API (custom_commands/creators)"
+                    f"{_sentence(remedy(field_name))} in the league API (custom_commands/creators)"
                 ),
             )
         )

@@ -87,7 +87,8 @@ def test_a_creator_whose_discord_id_is_not_a_snowflake_holds_its_commands_and_no
         (problem,) = screened.problems
         assert problem.item == "creator #1 'user1'" and problem.creator_id == 1 and problem.failed
         assert "its 2 commands (cmd1, cmd2) are neither warned nor deleted" in problem.message
-        assert "discord_id" in problem.message and "custom_commands/creators" in problem.message
+        assert "Set discord_id to the creator's Discord user id (a positive integer" in problem.message
+        assert problem.message.endswith("in the league API (custom_commands/creators)")
         assert sorted(screened.held) == ["cmd1", "cmd2"]
 
 
@@ -130,7 +131,7 @@ def test_text_that_cannot_be_written_back_and_dates_out_of_range_are_problems() 
     screened = run(rows, [creator_row(1)], zone=NEW_YORK)
     assert usable_ids(screened) == [4]
     fields = {p.command_id: p.field for p in screened.problems}
-    assert fields == {1: "name", 2: "row", 3: "last_used"}
+    assert fields == {1: "name", 2: "tags", 3: "last_used"}
     assert all("\ud83d" not in p.message and "\udc00" not in p.message for p in screened.problems)
 
 

@@ -5,6 +5,7 @@ Usage, with the project's virtualenv Python (the one leaguectl is installed in):
     .venv/bin/python bench/run.py all              # everything (about 5 minutes)
     .venv/bin/python bench/run.py startup noop     # some sections; the others keep their last numbers
     .venv/bin/python bench/run.py all --quick      # fewer rounds, for a smoke run
+    .venv/bin/python bench/run.py noop --baseline REF   # also the no-op passes as of commit REF (before/after)
 
 Sections: startup, noop, requests, ratelimit, scale, sleeps. Each is measured in child processes
 (the command as cron runs it) against a sandbox served from its own process.
@@ -37,7 +38,7 @@ def _measure(name: str, args: argparse.Namespace) -> Section:
     if name == "noop":
         from bench import passes
 
-        return passes.measure_noop(args.rounds)
+        return passes.measure_noop(args.rounds, args.baseline)
     if name == "requests":
         from bench import passes
 
@@ -107,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=60, help="contested moves in the thaw")
     parser.add_argument("--creators", type=int, default=60, help="creators in the cleanup")
     parser.add_argument("--quick", action="store_true", help="5 rounds, 1 repeat: a smoke run")
+    parser.add_argument(
+        "--baseline", metavar="GIT_REF", help="noop: also run the passes from this commit's leaguectl (before/after)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
     args = parser.parse_args(argv)
     if args.quick:

@@ -80,8 +80,13 @@ def root(
     dry_run: bool = typer.Option(False, "--dry-run", help="Read and plan, print the plan, change nothing."),
     now: str | None = typer.Option(None, "--now", help="Act as if it were this time (ISO 8601 with offset)."),
     json_output: bool = typer.Option(False, "--json", help="Print the pass report as one JSON object."),
-    verbose: int = typer.Option(0, "-v", "--verbose", count=True, help="More logging on stderr."),
-    quiet: int = typer.Option(0, "-q", "--quiet", count=True, help="Less output: only failures."),
+    verbose: int = typer.Option(
+        0, "-v", "--verbose", count=True, help="More logging on stderr: -v actions and skips, -vv HTTP requests."
+    ),
+    quiet: int = typer.Option(0, "-q", "--quiet", count=True, help="Less output: only failures; stderr errors only."),
+    log_format: str | None = typer.Option(
+        None, "--log-format", metavar="text|json", help="stderr log format (env LEAGUECTL_LOG_FORMAT; default text)."
+    ),
     set_: list[str] = typer.Option([], "--set", metavar="NAME=VALUE", help="Override a setting."),
     version: bool = typer.Option(
         False, "--version", callback=_version_callback, is_eager=True, help="Show the version and exit."
@@ -90,14 +95,22 @@ def root(
     """Global options; they go before the command or right after its name (see ``hoist_global_options``)."""
     runtime = ctx.obj if isinstance(ctx.obj, Runtime) else Runtime()
     environ = runtime.environ
-    now_text = now or environ.get("LEAGUECTL_NOW")
-    if now_text:
-        runtime.clock = ShiftedClock(parse_now(now_text), base=runtime.clock)
-    env_dry = environ.get("LEAGUECTL_DRY_RUN", "").strip().lower() in {"1", "true", "yes", "on"}
-    from leaguectl.logs import configure_logging
+    from leaguectl.logs import configure_logging, initial_format
     from leaguectl.settings import parse_overrides
 
-    configure_logging(verbose - quiet, runtime.stderr, environ)
+    # Logging first, so that even a bad --now or --set is reported in the chosen format.
+    try:
+        fmt = initial_format(log_format, environ)
+    except LeaguectlError:
+        configure_logging(verbose - quiet, runtime.stderr, environ)
+        raise
+    configure_logging(verbose - quiet, runtime.stderr, environ, fmt)
+    reference: datetime | None = None
+    now_text = now or environ.get("LEAGUECTL_NOW")
+    if now_text:
+        reference = parse_now(now_text)
+        runtime.clock = ShiftedClock(reference, base=runtime.clock)
+    env_dry = environ.get("LEAGUECTL_DRY_RUN", "").strip().lower() in {"1", "true", "yes", "on"}
     ctx.obj = CliState(
         runtime=runtime,
         config_path=config,
@@ -105,6 +118,8 @@ def root(
         json_output=json_output,
         verbosity=verbose - quiet,
         overrides=parse_overrides(set_),
+        now=reference,
+        log_format_option=log_format,
         env_file=env_file,
     )
 
@@ -120,7 +135,7 @@ _register_commands()
 
 # Root options that take a value, so that the word after them is not the command's name.
 # (tests/test_startup_imports.py checks this against the root callback's options.)
-ROOT_VALUE_OPTIONS = frozenset({"--config", "--env-file", "--now", "--set"})
+ROOT_VALUE_OPTIONS = frozenset({"--config", "--env-file", "--now", "--set", "--log-format"})
 _ROOT_EAGER_OPTIONS = frozenset({"-h", "--help", "--version"})
 
 
@@ -208,7 +223,7 @@ def _with_help_texts(root: Any, path: str = "") -> Any:
 _TAIL_FLAGS = frozenset({"--dry-run", "--json", "-v", "--verbose", "-q", "--quiet"})
 TAIL_OPTIONS = _TAIL_FLAGS | ROOT_VALUE_OPTIONS
 TAIL_EPILOG = (
-    "Global options (--dry-run, --json, --now, -v, -q, --config, --env-file, --set) may also follow "
+    "Global options (--dry-run, --json, --now, -v, -q, --log-format, --config, --env-file, --set) may also follow "
     "the command name."
 )
 
@@ -335,10 +350,23 @@ def run(args: list[str], runtime: Runtime | None = None) -> int:
         # Click reports bad usage as 2; SPEC §3.3 says 64.
         return int(ExitCode.USAGE) if code == _CLICK_USAGE_STATUS else code
     except LeaguectlError as exc:
+        # Raised outside a pass (a bad --now, --set or log format): a pass logs its own fatal errors.
         kind = "configuration error: " if isinstance(exc, ConfigError) else ""
-        runtime.stderr.write(scrub(f"leaguectl: {kind}{exc}\n"))
+        report_fatal(runtime, f"leaguectl: {kind}{exc}")
         return int(exc.exit_code)
     return 0
+
+
+def report_fatal(runtime: Runtime, message: str) -> None:
+    """One ERROR line on stderr: through the log format when logging is set up, else plain."""
+    from leaguectl import logs
+
+    if logs.is_configured(runtime.stderr):
+        import logging
+
+        logging.getLogger("leaguectl").error("%s", message)
+    else:
+        runtime.stderr.write(scrub(message) + "\n")
 
 
 def main() -> None:

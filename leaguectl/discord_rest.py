@@ -103,7 +103,6 @@ _GUILD_MEMBER = Route("GET", "/guilds/{guild_id}/members/{user_id}")
 _GUILD_ROLES = Route("GET", "/guilds/{guild_id}/roles")
 _CHANNEL = Route("GET", "/channels/{channel_id}")
 _MESSAGES = Route("GET", "/channels/{channel_id}/messages")
-_MESSAGE = Route("GET", "/channels/{channel_id}/messages/{message_id}")
 _CREATE_MESSAGE = Route("POST", "/channels/{channel_id}/messages")
 _EDIT_MESSAGE = Route("PATCH", "/channels/{channel_id}/messages/{message_id}")
 _DELETE_MESSAGE = Route("DELETE", "/channels/{channel_id}/messages/{message_id}")
@@ -217,7 +216,11 @@ class DiscordClient(DiscordTransport):
         return [role for role in data if isinstance(role, dict)]
 
     def get_channel(self, channel_id: str) -> JsonObject | None:
-        """A channel object, or None when Discord does not know it (10003)."""
+        """A channel object, or None when Discord does not know it (10003).
+
+        Read fresh (not from the guild list) where a read-modify-write needs
+        the current state, e.g. the overwrite scorebug-tick replaces.
+        """
         try:
             return self._get_object(_CHANNEL.compile(channel_id=channel_id))
         except DiscordError as error:
@@ -291,15 +294,6 @@ class DiscordClient(DiscordTransport):
             if cursor is not None and oldest >= int(cursor):
                 return
             cursor = str(oldest)
-
-    def get_message(self, channel_id: str, message_id: str) -> JsonObject | None:
-        """One message, or None when it no longer exists (10008)."""
-        try:
-            return self._get_object(_MESSAGE.compile(channel_id=channel_id, message_id=message_id))
-        except DiscordError as error:
-            if error.code == UNKNOWN_MESSAGE:
-                return None
-            raise
 
     # --- writing messages ---
 

@@ -58,6 +58,7 @@ from leaguectl.models import (
     Transaction,
 )
 from leaguectl.redact import register_secret, scrub
+from leaguectl.transport import attempt_extensions
 
 if TYPE_CHECKING:
     from leaguectl.runtime import Runtime
@@ -216,6 +217,7 @@ class LeagueClient:
         self._tz = api_timezone
         self._base_url = base_url.rstrip("/")
         self._http = runtime.http_client(
+            service="league",
             base_url=f"{self._base_url}/v3/",
             headers={
                 "Authorization": f"Bearer {token}",
@@ -539,7 +541,9 @@ class LeagueClient:
         while True:
             self._count(method)
             try:
-                response = self._http.request(method, path, params=params, json=json)
+                response = self._http.request(
+                    method, path, params=params, json=json, extensions=attempt_extensions(attempt + 1)
+                )
             except httpx.TransportError as exc:
                 if attempt < retries:
                     self._wait(method, path, attempt, None, type(exc).__name__)

@@ -132,6 +132,10 @@ class Settings:
         "DISCORD_MAX_WAIT_SECONDS", 60.0, help="longest rate-limit wait before the pass exits 75"
     )
     default_embed_color: str = _spec("DEFAULT_EMBED_COLOR", "a6ce39")
+    request_timeout_seconds: float = _spec(
+        "REQUEST_TIMEOUT_SECONDS", 30.0, help="total deadline of one HTTP request (connect, send, whole answer)"
+    )
+    log_format: str = _spec("LEAGUECTL_LOG_FORMAT", "text", help="stderr log format: text or json")
 
     def __post_init__(self) -> None:
         # Settings built directly (tests, the demo) may pass plain strings; normalise them.
@@ -363,8 +367,9 @@ _LIST_OF_IDS = {"tasks_trusted_users", "tasks_trusted_roles"}
 _HEADER_SECRETS = {"discord_bot_token", "league_api_token", "letta_api_key"}
 _POSITIVE = {
     "weeks_per_season", "freeze_window_hours", "cleanup_warn_after_days", "cleanup_delete_after_days",
-    "tasks_max_attempts", "discord_max_wait_seconds",
+    "tasks_max_attempts", "discord_max_wait_seconds", "request_timeout_seconds",
 }
+_CHOICES = {"log_format": ("text", "json")}
 
 
 def _converter(f: dataclasses.Field[Any]) -> Callable[[Any], Any]:
@@ -416,6 +421,10 @@ def _convert(f: dataclasses.Field[Any], raw: Any, source: str) -> Any:
             raise ConfigError(name, f"malformed value from {source}: {bad[0]!r} is not a numeric Discord id")
     if f.name in _POSITIVE and value <= 0:
         raise ConfigError(name, f"malformed value from {source}: must be greater than 0")
+    if f.name in _CHOICES:
+        value = str(value).lower()
+        if value not in _CHOICES[f.name]:
+            raise ConfigError(name, f"malformed value from {source}: use one of {', '.join(_CHOICES[f.name])}")
     return value
 
 

@@ -353,12 +353,10 @@ def test_before_after_and_limit_bound_the_iteration(client: DiscordClient, api: 
     assert history.queries[-1]["limit"] == "20"
 
 
-def test_missing_message_and_channel_are_none_not_errors(client: DiscordClient, api: respx.MockRouter) -> None:
-    api.get(f"/channels/{CHANNEL}/messages/{MESSAGE}").mock(return_value=error(404, 10008))
+def test_missing_channel_and_member_are_none_not_errors(client: DiscordClient, api: respx.MockRouter) -> None:
     api.get(f"/channels/{CHANNEL}").mock(return_value=error(404, 10003))
     api.get(f"/guilds/{GUILD}/members/{USER}").mock(return_value=error(404, 10007))
 
-    assert client.get_message(CHANNEL, MESSAGE) is None
     assert client.get_channel(CHANNEL) is None
     assert client.guild_member(GUILD, USER) is None
 

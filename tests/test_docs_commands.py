@@ -100,11 +100,11 @@ class Machine:
             env=env or self.shell_env(), check=False,
         )
 
-    def serve_sandbox(self, workdir: Path) -> dict[str, str]:
-        """``leaguectl sandbox``: start it, wait for its export lines, return them."""
+    def serve_sandbox(self, workdir: Path, *options: str) -> dict[str, str]:
+        """``leaguectl sandbox [OPTIONS]``: start it, wait for its export lines, return them."""
         workdir.mkdir(parents=True, exist_ok=True)
         process = subprocess.Popen(
-            [str(VENV_BIN / "leaguectl"), "sandbox", "--port", "0", "--workdir", str(workdir)],
+            [str(VENV_BIN / "leaguectl"), "sandbox", *options, "--port", "0", "--workdir", str(workdir)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.shell_env(),
             start_new_session=True,
         )
@@ -170,7 +170,8 @@ def _run_part(box: Machine, text: str, where: str) -> None:
     if text.startswith("leaguectl sandbox"):
         env_file = re.search(r"tee (\S+)", text)
         assert env_file, f"{where}: the sandbox line should save its exports with tee"
-        exports = box.serve_sandbox(box.path("/tmp/lsb"))
+        now = re.search(r"--now (\S+)", text)  # a documented start time is kept: later --now lines count on it
+        exports = box.serve_sandbox(box.path("/tmp/lsb"), *(["--now", now.group(1)] if now else []))
         box.path(env_file.group(1)).write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in exports.items()))
         return
     if text.startswith("eval "):
@@ -316,7 +317,7 @@ def test_crontab_lines_run_with_the_shipped_environment_against_the_sandbox(mach
         (credentials / credential).write_text(machine.env[variable] + "\n")
         lines.append(f'{variable.lower()}_file = "{credentials / credential}"')
     lines += [f'{k.lower()} = "{v}"' for k, v in machine.env.items() if k not in TOKENS.values()
-              and k not in ("LEAGUECTL_CONFIG", "LOCK_DIR")]
+              and k not in ("LEAGUECTL_CONFIG", "LOCK_DIR", "LEAGUECTL_SANDBOX_URL")]
     machine.path(environment["LEAGUECTL_CONFIG"]).write_text("\n".join(lines) + "\n")
     os.symlink(VENV_BIN / "leaguectl", machine.path("/usr/local/bin/leaguectl"))
     # Let the league-time guards through whatever today is: `date` answers Monday / Saturday 00:xx.

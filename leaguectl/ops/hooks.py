@@ -51,6 +51,7 @@ class PassHooks:
         self._locked = False
         self._held_elsewhere = False
         self._previous_handler: Any = None
+        self._ping_budget: Any = None
 
     @property
     def scheduled(self) -> bool:
@@ -61,16 +62,17 @@ class PassHooks:
         if not self.lock.acquire():
             self._held_elsewhere = True
             holder = self.lock.holder_pid()
-            self.context.report.skip(LOCK_HELD, item=self.lock.path.name, holder_pid=holder)
+            self.context.report.notable_skip(LOCK_HELD, item=self.lock.path.name, holder_pid=holder)
             self.context.report.summary = f"skipped: {LOCK_HELD} ({self.lock.path})"
             return False
         self._locked = True
         self._arm_sigterm()
         url = self.context.settings.healthcheck_url
         if url is not None and self.scheduled:
-            from leaguectl.ops.healthcheck import ping
+            from leaguectl.ops.healthcheck import PingBudget, ping
 
-            ping(self.context.runtime, url.reveal(), "start", run_id=self.run_id)
+            self._ping_budget = PingBudget.for_runtime(self.context.runtime)  # shared by all pings of the pass
+            ping(self.context.runtime, url.reveal(), "start", run_id=self.run_id, budget=self._ping_budget)
         return True
 
     def _arm_sigterm(self) -> None:
@@ -139,7 +141,7 @@ class PassHooks:
         report = self.context.report
         tail = "\n".join(report.text_lines()[-40:])
         kind = "success" if report.final_exit_code == ExitCode.OK else "fail"
-        ping(self.context.runtime, url.reveal(), kind, run_id=self.run_id, body=tail)
+        ping(self.context.runtime, url.reveal(), kind, run_id=self.run_id, body=tail, budget=self._ping_budget)
 
     def _status_hint(self) -> Path:
         return self.lock.path.with_suffix(".last-exit")

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leaguectl.sandbox.cells import sheet_grid
 from leaguectl.sandbox.clock import SandboxClock, SnowflakeMinter, iso, snowflake_time
 from leaguectl.sandbox.discord_rules import compute_pings
+from leaguectl.sandbox.errors import ScenarioError as ScenarioError  # re-exported: its historical home
 
 CHANNEL_TYPES = {"text": 0, "dm": 1, "voice": 2, "category": 4, "announcement": 5, "stage": 13, "forum": 15}
 TEXT_TYPES = (0, 5)
@@ -45,10 +47,6 @@ DEFAULT_OWNER_ID = "1100000000000000002"
 STANDINGS_MODES = ("ok", "error", "empty")
 
 JSON = dict[str, Any]
-
-
-class ScenarioError(ValueError):
-    """The scenario dict is malformed; the message names the offending entry."""
 
 
 @dataclass
@@ -476,7 +474,7 @@ class SandboxState:
             sheets.spreadsheets[str(key)] = Spreadsheet(
                 key=str(key),
                 title=str(entry.get("title", key)),
-                tabs={str(name): [list(row) for row in grid] for name, grid in tabs.items()},
+                tabs={str(name): sheet_grid(grid, f"sheets[{key!r}].tabs[{name!r}]") for name, grid in tabs.items()},
                 readable=bool(entry.get("readable", True)),
             )
         return sheets
@@ -659,12 +657,16 @@ class SandboxState:
     def sheet(self, key: str) -> Spreadsheet:
         return self.sheets.spreadsheets[key]
 
-    def set_sheet(self, key: str, values: list[list[Any]], tab: str = "Scorebug", readable: bool | None = None) -> None:
+    def set_sheet(
+        self, key: str, values: list[list[Any]] | dict[str, Any], tab: str = "Scorebug", readable: bool | None = None
+    ) -> None:
+        """Create or replace one tab: rows from A1, or a table of A1 cells (see `sheet_grid`)."""
+        grid = sheet_grid(values, f"sheet {key!r} tab {tab!r}")
         sheet = self.sheets.spreadsheets.get(key)
         if sheet is None:
             sheet = Spreadsheet(key=key, title=key, tabs={})
             self.sheets.spreadsheets[key] = sheet
-        sheet.tabs[tab] = [list(row) for row in values]
+        sheet.tabs[tab] = grid
         if readable is not None:
             sheet.readable = readable
 

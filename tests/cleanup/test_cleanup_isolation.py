@@ -65,6 +65,7 @@ def test_broken_command_rows_are_reported_and_kept_while_the_others_are_warned_a
     assert 20 not in after  # delta: deleted on schedule
     assert after[10]["warning_sent"] is True and after[21]["warning_sent"] is True
     assert {10} <= {i for m in bot_messages(state, ALICE) for i in marked_ids(m, "warned")}
+    assert "custom command #15 'baddate'" in result.stderr  # the error is logged, naming the row
 
 
 def test_a_creator_whose_discord_id_is_not_a_snowflake_is_reported_and_its_commands_wait(

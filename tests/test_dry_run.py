@@ -58,15 +58,11 @@ def _assert_changes_nothing(cli: SandboxCli, at: datetime, *args: str) -> dict[s
     return report
 
 
-CLEANUP_OPENS_DMS = pytest.mark.xfail(
-    strict=True,
-    reason="cleanup-commands opens DM channels (POST users/@me/channels) under --dry-run; its owner is fixing it",
-)
 SCHEDULED = [
     ("freeze-begin", "freeze_begin"),
     ("thaw", "thaw"),
     ("scorebug-tick", "scorebug_ticks"),
-    pytest.param("cleanup-commands", "cleanup", marks=CLEANUP_OPENS_DMS),
+    ("cleanup-commands", "cleanup"),
 ]
 
 

@@ -28,7 +28,6 @@ Fields leaguectl writes besides the tool's (all optional; absent means "nothing 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -125,16 +124,3 @@ def short_error(text: str, limit: int = LAST_ERROR_LIMIT) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
-
-NONCE_LENGTH = 25
-"""Discord's longest message nonce."""
-
-
-def identity_nonce(kind: str, *parts: str) -> str:
-    """A message nonce made only of what identifies the item (never the time or the host).
-
-    Two passes writing the same item (a retry, or two hosts at once) send the same nonce, and
-    Discord's ``enforce_nonce`` keeps one message; two different items never share one.
-    """
-    digest = hashlib.sha256("\n".join((kind, *parts)).encode()).hexdigest()
-    return kind[:1] + digest[: NONCE_LENGTH - 1]

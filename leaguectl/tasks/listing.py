@@ -150,7 +150,8 @@ def list_tasks(pc: PassContext, *, as_json: bool) -> None:
         return
     from leaguectl.tasks.table import write_table
 
-    write_table(pc.runtime.stdout, rows, rich=pc.runtime.stdout_is_terminal())
+    runtime = pc.runtime
+    write_table(runtime.stdout, rows, rich=runtime.stdout_is_terminal(), width=runtime.terminal_width())
 
 
 # ---------------------------------------------------------------------------------- one task

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from leaguectl.discord_rest import UNKNOWN_MESSAGE, DiscordError
+from leaguectl.discord_rest import UNKNOWN_MESSAGE, DiscordError, identity_nonce
 from leaguectl.errors import UsageError
 from leaguectl.schedule import (
     WEEKDAY_NAMES,
@@ -28,7 +28,7 @@ from leaguectl.schedule import (
     parse_zone,
     pin_fields,
 )
-from leaguectl.tasks.fields import TaskDict, identity_nonce, snowflake, stamp
+from leaguectl.tasks.fields import TaskDict, snowflake, stamp
 from leaguectl.tasks.listing import find_task, preview_rows, task_entries
 from leaguectl.tasks.model import (
     REMOVE,
@@ -179,7 +179,7 @@ def _post_new_task(pc: PassContext, channel_id: str, built: BuiltTask) -> dict[s
     refused until then (Discord answers "unknown message").
     """
     fields = built.task.head.fields
-    nonce = identity_nonce("add", channel_id, built.task.name.casefold(),
+    nonce = identity_nonce("tasks-add", channel_id, built.task.name.casefold(),
                            *(repr(fields.get(key)) for key in _DEFINING_FIELDS))
     content = render(built.task.head, schedule=built.schedule)
     try:

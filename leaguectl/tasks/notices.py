@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from leaguectl.discord_rest import DiscordError
-from leaguectl.tasks.fields import CONTENT_LIMIT, identity_nonce
+from leaguectl.discord_rest import DiscordError, identity_nonce
+from leaguectl.tasks.fields import CONTENT_LIMIT
 from leaguectl.tasks.model import TaskProblem, display
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def _post(pc: PassContext, channel_id: str, problem: TaskProblem, print_: str) -
     text = notice_text(problem, guild_id=pc.settings.guild_id, channel_id=channel_id)
     try:
         posted = pc.discord.create_message(channel_id, content=text,
-                                           nonce=identity_nonce("notice", problem.message_id, print_))
+                                           nonce=identity_nonce("task-notice", problem.message_id, print_))
     except DiscordError as error:
         pc.report.error(f"{label}: its problem notice could not be posted ({error}); the next pass reports the "
                         "problem again", item=problem.message_id)

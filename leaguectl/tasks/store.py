@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from leaguectl.discord_rest import CANNOT_EDIT_OTHERS, EDIT_LIMIT_OLD_MESSAGE, DiscordError
+from leaguectl.discord_rest import CANNOT_EDIT_OTHERS, EDIT_LIMIT_OLD_MESSAGE, DiscordError, identity_nonce
 from leaguectl.schedule import Schedule
-from leaguectl.tasks.fields import identity_nonce, with_replaced
+from leaguectl.tasks.fields import with_replaced
 from leaguectl.tasks.model import TaskHead
 from leaguectl.tasks.render import render
 
@@ -66,7 +66,7 @@ def write_task(
         return Written(message_id, task)
     replacement = task.rewritten(with_replaced(task.fields, message_id))
     new_text = render(replacement, schedule=schedule)
-    nonce = identity_nonce("repost", message_id, *(repr(task.fields.get(key)) for key in _TRANSITION_FIELDS))
+    nonce = identity_nonce("task-repost", message_id, *(repr(task.fields.get(key)) for key in _TRANSITION_FIELDS))
     posted = discord.create_message(channel_id, content=new_text, nonce=nonce)
     new_id = str(posted["id"])
     replacement = replace(replacement, message_id=new_id)

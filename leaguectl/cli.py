@@ -18,6 +18,9 @@ from typing import Any
 
 import typer
 
+# Typer 0.29 vendors Click (pinned in pyproject.toml, as plain_options.py hooks the same series).
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
 from leaguectl import __version__, plain_options
 from leaguectl.commands.completion import COMPLETE_VAR
 from leaguectl.errors import ConfigError, ExitCode, LeaguectlError, UsageError
@@ -350,17 +353,53 @@ def run(args: list[str], runtime: Runtime | None = None) -> int:
 
         completion_init()  # Typer's answers, in the form its scripts read; Click reads the variable itself
     try:
-        command.main(args=args, prog_name="leaguectl", standalone_mode=True, obj=runtime)
+        # Not standalone: Click returns the code of an Exit and raises its errors to us, so usage
+        # errors reach stderr through leaguectl's log format (report_usage_error).
+        result = command.main(args=args, prog_name="leaguectl", standalone_mode=False, obj=runtime)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         # Click reports bad usage as 2; SPEC §3.3 says 64.
         return int(ExitCode.USAGE) if code == _CLICK_USAGE_STATUS else code
+    except typer.Abort:  # end of input at a prompt
+        report_fatal(runtime, "leaguectl: aborted")
+        return 1
+    except NoArgsIsHelpError as exc:  # `leaguectl` or a group alone: the help is the answer
+        exc.show(file=runtime.stderr)
+        return int(ExitCode.USAGE)
+    except ClickException as exc:
+        report_usage_error(runtime, exc)
+        return int(ExitCode.USAGE) if exc.exit_code == _CLICK_USAGE_STATUS else exc.exit_code
     except LeaguectlError as exc:
         # Raised outside a pass (a bad --now, --set or log format): a pass logs its own fatal errors.
         kind = "configuration error: " if isinstance(exc, ConfigError) else ""
         report_fatal(runtime, f"leaguectl: {kind}{exc}")
         return int(exc.exit_code)
-    return 0
+    return result if isinstance(result, int) and not isinstance(result, bool) else 0
+
+
+def report_usage_error(runtime: Runtime, exc: ClickException) -> None:
+    """Click's usage error as leaguectl's other errors: usage and hint, then one ERROR line.
+
+    Click would print it to the process's stderr itself, bypassing the log format (no ``<N>``
+    under journald, no JSON line); here the usage lines stay plain help text and the error
+    goes through the logger (set up from the environment when the root options never ran).
+    """
+    from leaguectl import logs
+
+    context = getattr(exc, "ctx", None)
+    if context is not None:
+        hint = ""
+        if context.command.get_help_option(context) is not None:
+            hint = f"Try '{context.command_path} {context.help_option_names[0]}' for help.\n"
+        runtime.stderr.write(f"{context.get_usage()}\n{hint}\n")
+    if not logs.is_configured(runtime.stderr):
+        environ = runtime.environ
+        try:
+            fmt = logs.initial_format(None, environ)
+        except LeaguectlError:
+            fmt = "text"
+        logs.configure_logging(0, runtime.stderr, environ, fmt)
+    report_fatal(runtime, exc.format_message())
 
 
 def report_fatal(runtime: Runtime, message: str) -> None:

@@ -115,6 +115,30 @@ def test_malformed_now_exits_64_and_unknown_option_exits_64() -> None:
     assert invoke(["--bogus-option"]).exit_code == ExitCode.USAGE
 
 
+@pytest.mark.parametrize("args", [["--bogus-option"], ["freeze-begin", "--nope"], ["tasks", "show"]])
+def test_usage_errors_reach_stderr_through_the_log_format(args: list[str]) -> None:
+    plain = invoke(args)
+    journal = invoke(args, {"JOURNAL_STREAM": "8:1234"})
+    as_json = invoke(args, {"LEAGUECTL_LOG_FORMAT": "json"})
+
+    assert plain.exit_code == journal.exit_code == as_json.exit_code == ExitCode.USAGE
+    assert plain.stderr.startswith("Usage: leaguectl") and "Try 'leaguectl" in plain.stderr
+    error_line = plain.stderr.splitlines()[-1]
+    assert error_line.startswith("error: ") and "Traceback" not in plain.stderr
+    assert journal.stderr.splitlines()[-1] == "<3>" + error_line
+    record = json.loads(as_json.stderr.splitlines()[-1])
+    assert record["level"] == "error" and record["message"] == error_line.removeprefix("error: ")
+    assert plain.stdout == ""
+
+
+def test_the_bare_command_and_a_bare_group_print_their_help() -> None:
+    for args, first in (([], "Usage: leaguectl [OPTIONS] COMMAND"), (["tasks"], "Usage: leaguectl tasks [OPTIONS]")):
+        result = invoke(args)
+        assert result.exit_code == ExitCode.USAGE
+        assert result.stderr.startswith(first)
+        assert not any(line.startswith("error:") for line in result.stderr.splitlines())
+
+
 def test_unknown_set_name_is_a_configuration_error() -> None:
     result = invoke(["--set", "NOPE=1", "--version"])
     assert result.exit_code == 0  # --version is eager and wins

@@ -10,6 +10,7 @@ incremented once and every player moved once.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -37,10 +38,14 @@ class Host:
     result: CliResult | None = None
 
 
+_HOST_PAIRS = itertools.count()
+
+
 def two_hosts(cli: SandboxCli, tmp_path: Path) -> list[Host]:
     hosts = []
+    pair = next(_HOST_PAIRS)  # not id(cli): ids are reused once a round's objects are freed
     for name in ("a", "b"):
-        lock_dir = tmp_path / f"locks-{name}-{id(cli)}"
+        lock_dir = tmp_path / f"locks-{name}-{pair}"
         lock_dir.mkdir()
         hosts.append(Host(replace(cli, extra_env={**cli.extra_env, "LOCK_DIR": str(lock_dir)})))
     return hosts

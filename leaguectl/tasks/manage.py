@@ -25,7 +25,6 @@ from leaguectl.schedule import (
     parse_schedule,
     parse_time_of_day,
     parse_weekday,
-    parse_zone,
     pin_fields,
 )
 from leaguectl.tasks.fields import TaskDict, snowflake, stamp
@@ -42,6 +41,7 @@ from leaguectl.tasks.model import (
     schedule_cost_problem,
     schedule_of,
     task_head,
+    task_zone,
 )
 from leaguectl.tasks.planner import NoTarget, Policy, action_spec, paused
 from leaguectl.tasks.render import TaskTooLong, render
@@ -96,7 +96,7 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
     if len(name) > NAME_LIMIT:
         raise UsageError(f"NAME: at most {NAME_LIMIT} characters (this one has {len(name)})")
     try:
-        zone = parse_zone(new.timezone, "--timezone") if new.timezone else policy.default_zone
+        zone = task_zone(new.timezone, "--timezone") if new.timezone else policy.default_zone
         fields: TaskDict = {
             "task_name": name,
             "description": new.description,

@@ -310,9 +310,26 @@ def _zone(value: object, default: ZoneInfo) -> tuple[ZoneInfo, str | None]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return default, None
     try:
-        return parse_zone(value), None
+        return task_zone(value), None
     except ScheduleError as error:
         return default, str(error)
+
+
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
+
+
+def task_zone(value: object, field: str = "timezone") -> ZoneInfo:
+    """An IANA zone from a task (or ``--timezone``); any other value is a ScheduleError naming ``field``.
+
+    Names that cannot be zone names (over 64 characters, odd characters) are refused before
+    the zone database is asked: it would try to open them as files.
+    """
+    if isinstance(value, str) and (len(value.strip()) > 64 or not _ZONE_NAME.fullmatch(value.strip())):
+        raise ScheduleError(f"{field} {display(value, 80)!r} is not a known IANA time zone")
+    try:
+        return parse_zone(value, field)
+    except OSError:
+        raise ScheduleError(f"{field} {display(value, 80)!r} is not a known IANA time zone") from None
 
 
 def _inactive(fields: Mapping[str, Any]) -> bool:
@@ -407,6 +424,8 @@ class Task:
 
 def parse_task(head: TaskHead) -> Task | TaskProblem:
     """Read the rest of a task (see the module docstring); a problem names the field and the fix."""
+    if head.zone_error is not None:
+        return problem_of(head, "timezone", head.zone_error)
     try:
         schedule, next_run = read_schedule(head)
         retry_value = head.fields.get("retry_of")
@@ -424,6 +443,8 @@ def parse_task(head: TaskHead) -> Task | TaskProblem:
 
 def read_schedule(head: TaskHead) -> tuple[Schedule, datetime | None]:
     """The task's schedule and its stored ``next_run`` (None if absent); raises ValueError naming the field."""
+    if head.zone_error is not None:
+        raise ScheduleError(head.zone_error)
     fields = _schedule_fields(head)
     schedule = parse_schedule(fields, head.zone)
     costly = schedule_cost_problem(schedule)
@@ -474,6 +495,8 @@ def schedule_cost_problem(schedule: Schedule) -> str | None:
 
 def schedule_of(head: TaskHead) -> Schedule | None:
     """The task's schedule when it parses (for the header of a task being paused or kept), else None."""
+    if head.zone_error is not None:
+        return None
     try:
         return parse_schedule(_schedule_fields(head), head.zone)
     except (ValueError, ArithmeticError, TypeError, LookupError, RecursionError):

@@ -39,10 +39,10 @@ PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=list(
 any_text = st.text(max_size=40)
 plausible = st.sampled_from([
     "daily", "weekly", "every_monday", "secondly", "on_date", "in_5_minutes", "every_2_hours", "cron:* * * * *",
-    "RRULE:FREQ=SECONDLY", "DTSTART:20200101T000000 RRULE:FREQ=MINUTELY;COUNT=1000000000", "09:00", "25:61",
+    "RRULE:FREQ=SECONDLY", "DTSTART:20260301T000000 RRULE:FREQ=DAILY;COUNT=3", "09:00", "25:61",
     "2026-03-02T08:59:00", "2026-03-02T07:59:00Z", "0001-01-01T00:00:00", "9999-12-31T23:59:59", "monday",
-    "Europe/Berlin", "Mars/Olympus", "running", "paused", GENERAL, "YOUR_USER_ID_HERE", "channel_post",
-    "user_reminder", "self_task", "\ud83d", "x" * 2000, "@everyone ```json {}```",
+    "Europe/Berlin", "Mars/Olympus", "x" * 300, "../x", "running", "paused", GENERAL, "YOUR_USER_ID_HERE",
+    "channel_post", "user_reminder", "self_task", "\ud83d", "x" * 2000, "@everyone ```json {}```",
 ])
 scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-(10**4000), max_value=10**4000)
            | st.floats() | any_text | plausible)
@@ -140,6 +140,8 @@ HOSTILE: dict[str, tuple[dict[str, Any] | str, str, str]] = {
     "a huge day_of_month": (_due(schedule="monthly", day_of_month=10**300), "day_of_month", "day of the month"),
     "infinity as month": (layout_a(_due(schedule="yearly")).replace('"month": null', '"month": Infinity'),
                           "month", "not a month"),
+    "a 2000-character time zone": (_due(timezone="x" * 2000), "timezone", "not a known IANA time zone"),
+    "a time zone that climbs directories": (_due(timezone="../../etc/passwd"), "timezone", "not a known IANA"),
     "a number as next_run": (layout_a(_due()).replace('"next_run": "2026-03-02T08:59:00"', '"next_run": 20260302'),
                              "next_run", "not a timestamp"),
     "year 1 as next_run": (_due(next_run="0001-01-01T00:00:00"), "next_run", ""),
@@ -220,3 +222,10 @@ def test_tasks_add_refuses_a_schedule_firing_more_than_once_a_minute(sandbox_cli
                                   GENERAL, at=NOW)
     assert result.exit_code == 64 and "more often than once a minute" in report["errors"][0]["message"]
     assert cli.sandbox.state.messages("tasks") == []
+
+
+def test_tasks_add_refuses_a_time_zone_that_cannot_be_one(sandbox_cli_factory: Factory) -> None:
+    cli = sandbox_cli_factory(scenario([]), NOW)
+    result, report = cli.run_json("tasks", "add", "Odd", "--schedule", "daily", "--time", "09:00", "--timezone",
+                                  "x" * 300, "--target", GENERAL, at=NOW)
+    assert result.exit_code == 64 and "--timezone" in report["errors"][0]["message"]

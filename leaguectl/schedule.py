@@ -72,8 +72,9 @@ names the field and the value.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import MAXYEAR, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -146,9 +147,7 @@ _EPSILON = timedelta(microseconds=1)
 
 
 def _days_in_month(year: int, month: int) -> int:
-    if month == 12:
-        return 31
-    return (date(year, month + 1, 1) - date(year, month, 1)).days
+    return calendar.monthrange(year, month)[1]
 
 
 def _on_or_after_weekday(day: date, weekday: int | None) -> date:
@@ -175,6 +174,8 @@ def _month_series_after(base_index: int, step_months: int, day: int, wall: time,
     k = (local.year * 12 + local.month - 1 - base_index) // step_months - 1
     while True:
         year, month0 = divmod(base_index + k * step_months, 12)
+        if year > MAXYEAR:
+            raise OverflowError("past the end of year 9999")
         clamped = date(year, month0 + 1, min(day, _days_in_month(year, month0 + 1)))
         slot = wall_instant(datetime.combine(clamped, wall), zone)
         if slot > after:
@@ -183,7 +184,18 @@ def _month_series_after(base_index: int, step_months: int, day: int, wall: time,
 
 
 def _slot_after(schedule: Schedule, anchor: datetime, after: datetime) -> datetime | None:
-    """First slot strictly after ``after`` of the recurring series that has ``anchor`` as a slot."""
+    """First slot strictly after ``after`` of the recurring series that has ``anchor`` as a slot.
+
+    None when the series has ended, or its next slot would fall past the calendar's end (year
+    9999): a stored ``next_run`` can be any timestamp, and none may turn into an exception.
+    """
+    try:
+        return _series_slot_after(schedule, anchor, after)
+    except OverflowError:
+        return None
+
+
+def _series_slot_after(schedule: Schedule, anchor: datetime, after: datetime) -> datetime | None:
     period = schedule.elapsed_interval
     if period is not None:
         return anchor + ((after - anchor) // period + 1) * period
@@ -238,13 +250,16 @@ def first_run(schedule: Schedule, now: datetime) -> datetime:
     ``ScheduleError``.
     """
     moment = as_utc(now)
-    if schedule.kind in ONE_TIME_KINDS:
-        return _one_time_slot(schedule, moment)
-    if schedule.time_pinned:
-        slot = _slot_after(schedule, moment, moment - _EPSILON)
-    else:
-        start = _floor_minute(moment)
-        slot = _slot_after(schedule, start, start)
+    try:
+        if schedule.kind in ONE_TIME_KINDS:
+            return _one_time_slot(schedule, moment)
+        if schedule.time_pinned:
+            slot = _slot_after(schedule, moment, moment - _EPSILON)
+        else:
+            start = _floor_minute(moment)
+            slot = _slot_after(schedule, start, start)
+    except OverflowError:
+        slot = None
     if slot is None:
         raise field_error("schedule", schedule.text, "has no run after " + format_timestamp(moment, schedule.zone))
     return slot

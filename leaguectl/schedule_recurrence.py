@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum
 from functools import lru_cache
+from typing import TypeVar
 
 MAX_YEAR = date.max.year
 # A search gives up this many years after its lower bound: the rule counts as finished.
@@ -127,6 +128,7 @@ class DaySelect:
 
 
 Clock = tuple[int, int, int]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,11 @@ class Rule:
     """A rule ready to expand: the parts, DTSTART, and DTSTART's defaults made explicit.
 
     ``hours``/``minutes`` are the allowed values, sorted (all of them where a minutely or hourly
-    rule is not limited); ``times`` is the time-of-day set of one day for rules of a day or
-    coarser.
+    rule is not limited). The derived fields hold what every period shares, with BYSETPOS
+    applied once where a period's instances do not depend on the period: ``times`` is one
+    day's time set (DAILY and coarser), ``hour_minutes`` an HOURLY period's minutes,
+    ``minute_fires`` whether a MINUTELY period's single instance survives BYSETPOS, and
+    ``period_setpos`` the BYSETPOS left to apply per period (YEARLY, MONTHLY, WEEKLY).
     """
 
     freq: Freq
@@ -147,10 +152,20 @@ class Rule:
     second: int
     setpos: tuple[int, ...]
     times: tuple[Clock, ...] = field(init=False)
+    hour_minutes: tuple[int, ...] = field(init=False)
+    minute_fires: bool = field(init=False)
+    period_setpos: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        times = tuple((hour, minute, self.second) for hour in self.hours for minute in self.minutes)
-        object.__setattr__(self, "times", times)
+        def picked(values: Sequence[_T]) -> tuple[_T, ...]:
+            fixed = self.setpos and self.freq >= Freq.DAILY
+            return tuple(values[i] for i in _positions(len(values), self.setpos)) if fixed else tuple(values)
+
+        times = [(hour, minute, self.second) for hour in self.hours for minute in self.minutes]
+        object.__setattr__(self, "times", picked(times) if self.freq <= Freq.DAILY else ())
+        object.__setattr__(self, "hour_minutes", picked(self.minutes) if self.freq is Freq.HOURLY else ())
+        object.__setattr__(self, "minute_fires", bool(picked([0])) if self.freq is Freq.MINUTELY else False)
+        object.__setattr__(self, "period_setpos", self.setpos if self.freq <= Freq.WEEKLY else ())
 
 
 def build_rule(parts: RuleParts, start: datetime) -> Rule:
@@ -338,9 +353,9 @@ def period_at(rule: Rule, j: int) -> Period | None:
     if freq is Freq.DAILY:
         return selected, rule.times
     if freq is Freq.HOURLY:
-        return selected, [(offset, minute, rule.second) for minute in rule.minutes] if offset in rule.hours else []
+        return selected, _sub_day_times(rule, 24, offset) if offset in rule.hours else []
     clock = (offset // 60, offset % 60, rule.second)
-    return selected, [clock] if clock[0] in rule.hours and clock[1] in rule.minutes else []
+    return selected, _sub_day_times(rule, 1440, offset) if clock[0] in rule.hours and clock[1] in rule.minutes else []
 
 
 def _index_in_day_units(moment: datetime, unit: int) -> int:
@@ -410,6 +425,8 @@ def _selected_days(select: DaySelect, low: int, last_year: int, meter: Meter,
 
 
 def _daily_periods(rule: Rule, low: datetime, last_year: int, meter: Meter) -> Iterator[Period]:
+    if not rule.times:
+        return
     phase = (rule.start.toordinal(), rule.interval)
     for day in _selected_days(rule.days, low.toordinal(), last_year, meter, phase):
         yield (day,), rule.times
@@ -429,6 +446,8 @@ def _sub_day_periods(rule: Rule, low: datetime, last_year: int, meter: Meter) ->
     stepped directly (at most one in-phase hour or minute per day either way).
     """
     unit = 24 if rule.freq is Freq.HOURLY else 1440
+    if not (rule.hour_minutes if unit == 24 else rule.minute_fires):
+        return  # BYSETPOS picks nothing in any period
     n = rule.interval
     allowed = list(rule.hours) if unit == 24 else [h * 60 + m for h in rule.hours for m in rule.minutes]
     origin, low_index = _index_in_day_units(rule.start, unit), _index_in_day_units(low, unit)
@@ -459,8 +478,8 @@ def _stepped_sub_day_periods(rule: Rule, unit: int, allowed: frozenset[int], ori
 
 def _sub_day_times(rule: Rule, unit: int, offset: int) -> list[Clock]:
     if unit == 24:
-        return [(offset, minute, rule.second) for minute in rule.minutes]
-    return [(offset // 60, offset % 60, rule.second)]
+        return [(offset, minute, rule.second) for minute in rule.hour_minutes]
+    return [(offset // 60, offset % 60, rule.second)] if rule.minute_fires else []
 
 
 def _periods(rule: Rule, low: datetime, last_year: int, meter: Meter) -> Iterator[Period]:
@@ -491,8 +510,8 @@ def period_walls(rule: Rule, period: Period, low: datetime | None, meter: Meter)
     days, times = period
     if not days or not times:
         return
-    if rule.setpos:
-        for index in _positions(len(days) * len(times), rule.setpos):
+    if rule.period_setpos:
+        for index in _positions(len(days) * len(times), rule.period_setpos):
             meter.tick()
             wall = _wall(days[index // len(times)], times[index % len(times)])
             if low is None or wall >= low:
@@ -564,15 +583,15 @@ def runs_per_period(rule: Rule) -> int | None:
     if days is None:
         return None
     if rule.freq is Freq.HOURLY:
-        times = len(rule.minutes) if rule.hours == HOURS else None
+        times = len(rule.hour_minutes) if rule.hours == HOURS else None
     elif rule.freq is Freq.MINUTELY:
-        times = 1 if rule.hours == HOURS and rule.minutes == MINUTES else None
+        times = int(rule.minute_fires) if rule.hours == HOURS and rule.minutes == MINUTES else None
     else:
         times = len(rule.times)
     if times is None:
         return None
     total = days * times
-    return len(_positions(total, rule.setpos)) if rule.setpos else total
+    return len(_positions(total, rule.period_setpos)) if rule.period_setpos else total
 
 
 def nth_wall(rule: Rule, count: int, meter: Meter) -> datetime | None:
@@ -603,8 +622,8 @@ def _nth_wall_closed_form(rule: Rule, count: int, per_period: int, meter: Meter)
     days, times = first
     total = len(days) * len(times)
     rank = _rank(first, rule.start)
-    if rule.setpos:
-        remaining = [index for index in _positions(total, rule.setpos) if index >= rank]
+    if rule.period_setpos:
+        remaining = [index for index in _positions(total, rule.period_setpos) if index >= rank]
         if count <= len(remaining):
             return _wall_at(first, remaining[count - 1])
         left = count - len(remaining)
@@ -619,7 +638,7 @@ def _nth_wall_closed_form(rule: Rule, count: int, per_period: int, meter: Meter)
         return None
     days, times = period
     total = len(days) * len(times)
-    indexes: Sequence[int] = _positions(total, rule.setpos) if rule.setpos else range(total)
+    indexes: Sequence[int] = _positions(total, rule.period_setpos) if rule.period_setpos else range(total)
     return _wall_at(period, indexes[position]) if position < len(indexes) else None
 
 

@@ -79,12 +79,13 @@ def _compact_datetime(day: str, clock: str | None) -> datetime:
                     int(clock[:2]), int(clock[2:4]), int(clock[4:6]))
 
 
-def parse_rrule(text: str, zone: ZoneInfo) -> tuple[RRuleSpec, ZoneInfo]:
+def parse_rrule(text: str, zone: ZoneInfo, meter: Meter | None = None) -> tuple[RRuleSpec, ZoneInfo]:
     """Parse an RRULE value (with an optional DTSTART line).
 
     Returns the spec and the task's zone, which is DTSTART's TZID when it has one (a ``Z``
     DTSTART keeps the task's zone for display; the rule itself runs in UTC). Every problem is a
-    :class:`ScheduleError` naming the schedule value and what to change.
+    :class:`ScheduleError` naming the schedule value and what to change. Reading resolves COUNT
+    and checks that the rule runs at all; ``meter`` counts that work (tests).
     """
     rule: str | None = None
     dtstart: datetime | None = None
@@ -108,7 +109,7 @@ def parse_rrule(text: str, zone: ZoneInfo) -> tuple[RRuleSpec, ZoneInfo]:
     except _RuleTextError as exc:
         raise field_error("schedule", text, f"is not a valid RRULE: {exc}") from None
     spec = RRuleSpec(rule=rule, parts=parts, dtstart=dtstart, zone=rule_zone)
-    return _bounded(text, spec, count, until_text, rule_zone or zone), zone
+    return _bounded(text, spec, count, until_text, rule_zone or zone, meter or Meter()), zone
 
 
 def _parse_dtstart(text: str, line: str, zone: ZoneInfo) -> tuple[datetime, ZoneInfo | None, ZoneInfo]:
@@ -253,16 +254,22 @@ def _check_combinations(parts: RuleParts) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _bounded(text: str, spec: RRuleSpec, count: int | None, until_text: str | None, zone: ZoneInfo) -> RRuleSpec:
+def _bounded(text: str, spec: RRuleSpec, count: int | None, until_text: str | None, zone: ZoneInfo,
+             meter: Meter) -> RRuleSpec:
     """Resolve UNTIL to an instant and COUNT to the last run; refuse a rule that never runs."""
     if count is not None and spec.dtstart is None:
         raise field_error("schedule", text, "is not a valid RRULE: COUNT needs a DTSTART (the runs are "
                           "counted from it)")
     until = None if until_text is None else _until_instant(text, until_text, zone)
     rule = build_rule(spec.parts, spec.dtstart or datetime(2000, 1, 1))
-    meter = Meter()
     try:
         first = first_wall(rule, meter)
+        if first is None:
+            raise field_error("schedule", text, f"never runs (no run within {HORIZON_YEARS} years"
+                              f"{' of DTSTART' if spec.dtstart else ''})")
+        first_instant = _safe_instant(first, zone)
+        if spec.dtstart is not None and until is not None and (first_instant is None or first_instant > until):
+            raise field_error("schedule", text, "never runs: UNTIL is before its first run")
         last = None if count is None else nth_wall(rule, count, meter)
     except CountTooLarge as exc:
         raise field_error("schedule", text, f"has a COUNT leaguectl cannot count ({exc}; it counts at most "
@@ -270,11 +277,6 @@ def _bounded(text: str, spec: RRuleSpec, count: int | None, until_text: str | No
                           "period has the same number of runs): give UNTIL instead") from None
     except TooMuchWork:
         raise _too_costly(text) from None
-    if first is None:
-        raise field_error("schedule", text, f"never runs (no run within {HORIZON_YEARS} years"
-                          f"{' of DTSTART' if spec.dtstart else ''})")
-    if spec.dtstart is not None and until is not None and _instant(first, zone) > until:
-        raise field_error("schedule", text, "never runs: UNTIL is before its first run")
     return RRuleSpec(spec.rule, spec.parts, spec.dtstart, spec.zone, until, last)
 
 
@@ -298,10 +300,6 @@ def _until_instant(text: str, value: str, zone: ZoneInfo) -> datetime:
 
 def _too_costly(text: str) -> ScheduleError:
     return field_error("schedule", text, "is too costly to evaluate (a bug guard); simplify the rule")
-
-
-def _instant(wall: datetime, zone: ZoneInfo) -> datetime:
-    return wall_instant(wall, zone)
 
 
 def _safe_instant(wall: datetime, zone: ZoneInfo) -> datetime | None:

@@ -29,8 +29,10 @@ forbids or leaves open:
   dateutil requires both.
 * BYSETPOS in a WEEKLY rule counts positions in the whole week holding DTSTART; dateutil counts
   only from DTSTART's day in that first week (later weeks agree).
-* BYWEEKNO judges every day by the week it belongs to, also for the days of week 1 that fall in
-  December (so ``-52``/``-53`` can select them); dateutil checks only ``1`` for those days.
+* BYWEEKNO judges every day by the ISO 8601 week (starting on WKST) it belongs to, in that
+  week's own year: 2011-01-01 is in week 52 of 2010, which dateutil counts as week 53; and the
+  December days of the next year's week 1 match ``-52``/``-53`` too, where dateutil checks
+  only ``1``.
 """
 
 from __future__ import annotations

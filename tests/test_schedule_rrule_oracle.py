@@ -287,6 +287,7 @@ starts = st.datetimes(datetime(1995, 1, 1), datetime(2035, 12, 31)).map(lambda m
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rule=same_size_period_rules(), start=starts, count=st.integers(1, 600))
 def test_count_in_closed_form_is_dateutils_last_instance(rule: str, start: datetime, count: int) -> None:
+    assume(rule != "FREQ=YEARLY" or (start.month, start.day) != (2, 29))  # Feb 29 is not in every year
     parts, _, _ = parse_rule_parts(rule)
     built = build_rule(parts, start)
     per_period = runs_per_period(built)

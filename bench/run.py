@@ -6,8 +6,9 @@ Usage, with the project's virtualenv Python (the one leaguectl is installed in):
     .venv/bin/python bench/run.py startup noop     # some sections; the others keep their last numbers
     .venv/bin/python bench/run.py all --quick      # fewer rounds, for a smoke run
 
-Sections: startup, noop, requests, ratelimit, scale, sleeps. Each is measured in child processes
-(the command as cron runs it) against a sandbox served from its own process.
+Sections: startup, noop, requests, ratelimit, scale, sleeps, schedules. Each is measured in child
+processes (the command as cron runs it) against a sandbox served from its own process, except
+schedules, which times schedule evaluation in-process.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bench.common import Section, machine
 HERE = Path(__file__).resolve().parent
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "RESULTS.md"
-ORDER = ("startup", "noop", "requests", "ratelimit", "scale", "sleeps")
+ORDER = ("startup", "noop", "requests", "ratelimit", "scale", "sleeps", "schedules")
 
 
 def _measure(name: str, args: argparse.Namespace) -> Section:
@@ -50,6 +51,10 @@ def _measure(name: str, args: argparse.Namespace) -> Section:
         from bench import sleeps
 
         return sleeps.measure()
+    if name == "schedules":
+        from bench import schedules
+
+        return schedules.measure()
     from bench import scale
 
     return scale.measure(tuple(args.sizes), args.repeat)

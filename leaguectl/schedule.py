@@ -191,9 +191,10 @@ def _on_or_after_weekday(day: date, weekday: int | None) -> date:
 def _day_series_after(base: date, step_days: int, wall: time, zone: ZoneInfo, after: datetime) -> datetime:
     """First slot after ``after`` of: every ``step_days`` days from ``base`` at ``wall``."""
     k = (after.astimezone(zone).date() - base).days // step_days - 1
+    k = max(k, -((base - date.min).days // step_days))  # never before the calendar's first day
     while True:
-        slot = wall_instant(datetime.combine(base + timedelta(days=k * step_days), wall), zone)
-        if slot > after:
+        slot = _calendar_instant(base + timedelta(days=k * step_days), wall, zone)
+        if slot is not None and slot > after:
             return slot
         k += 1
 
@@ -208,11 +209,23 @@ def _month_series_after(base_index: int, step_months: int, day: int, wall: time,
         year, month0 = divmod(base_index + k * step_months, 12)
         if year > MAXYEAR:
             raise OverflowError("past the end of year 9999")
-        clamped = date(year, month0 + 1, min(day, _days_in_month(year, month0 + 1)))
-        slot = wall_instant(datetime.combine(clamped, wall), zone)
-        if slot > after:
-            return slot
         k += 1
+        if year < 1:
+            continue
+        clamped = date(year, month0 + 1, min(day, _days_in_month(year, month0 + 1)))
+        slot = _calendar_instant(clamped, wall, zone)
+        if slot is not None and slot > after:
+            return slot
+
+
+def _calendar_instant(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
+    """The instant of ``wall`` on ``day``; None for the first day's hours that precede year 1 in UTC."""
+    try:
+        return wall_instant(datetime.combine(day, wall), zone)
+    except OverflowError:
+        if day.year == 1:
+            return None
+        raise
 
 
 def _slot_after(schedule: Schedule, anchor: datetime, after: datetime) -> datetime | None:

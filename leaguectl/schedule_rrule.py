@@ -329,9 +329,9 @@ def rrule_after(
     start = spec.dtstart or datetime.combine(anchor.astimezone(rule_zone).date(), start_time or time(0))
     rule = build_rule(spec.parts, start)
     after_wall = after.astimezone(rule_zone).replace(tzinfo=None)
+    lower = _minus(after_wall, _margin_near(rule_zone, after))
     try:
-        return _first_after(spec, rule_zone, walls_from(rule, _minus(after_wall, SHIFT_MARGIN), meter or Meter()),
-                            after, after_wall)
+        return _first_after(spec, rule_zone, walls_from(rule, lower, meter or Meter()), after, after_wall)
     except TooMuchWork:
         raise _too_costly(spec.rule) from None
 
@@ -340,22 +340,38 @@ def _minus(wall: datetime, margin: timedelta) -> datetime:
     return wall - margin if wall - datetime.min > margin else datetime.min
 
 
+def _margin_near(zone: ZoneInfo, moment: datetime) -> timedelta:
+    """How far wall order and instant order may disagree around ``moment``.
+
+    Only where the zone's offset changes within SHIFT_MARGIN (a DST change) can a wall time
+    land before an earlier one or after a later one; elsewhere wall order is instant order and
+    the search needs no margin (a minutely rule then looks at one instance, not 360).
+    """
+    try:
+        offsets = {(moment + k * SHIFT_MARGIN).astimezone(zone).utcoffset() for k in (-1, 0, 1)}
+    except OverflowError:
+        return SHIFT_MARGIN
+    return SHIFT_MARGIN if len(offsets) > 1 else timedelta(0)
+
+
 def _first_after(spec: RRuleSpec, zone: ZoneInfo, walls: Iterator[datetime], after: datetime,
                  after_wall: datetime) -> datetime | None:
     """Earliest instant after ``after`` among ``walls`` (in wall order), within UNTIL and COUNT.
 
-    Wall times just before ``after`` can land after it (a DST gap moves them forward), and ones
-    just after the best so far can land before it; beyond the margin the order is settled.
+    Near a DST change, wall times just before ``after`` can land after it (a gap moves them
+    forward), and ones just after the best so far can land before it; beyond the margin the
+    order is settled.
     """
     until_wall = None if spec.until is None else _wall_in(spec.until, zone)
+    until_margin = timedelta(0) if spec.until is None else _margin_near(zone, spec.until)
     best: datetime | None = None
-    best_wall = after_wall
+    best_wall, best_margin = after_wall, timedelta(0)
     for wall in walls:
-        if best is not None and wall > best_wall + SHIFT_MARGIN:
+        if best is not None and wall > best_wall + best_margin:
             break
         if spec.last is not None and wall > spec.last:
             break
-        if until_wall is not None and wall > until_wall + SHIFT_MARGIN:
+        if until_wall is not None and wall > until_wall + until_margin:
             break
         slot = _safe_instant(wall, zone)
         if slot is None:
@@ -363,7 +379,7 @@ def _first_after(spec: RRuleSpec, zone: ZoneInfo, walls: Iterator[datetime], aft
         if spec.until is not None and slot > spec.until:
             continue
         if slot > after and (best is None or slot < best):
-            best, best_wall = slot, wall
+            best, best_wall, best_margin = slot, wall, _margin_near(zone, slot)
     return best
 
 

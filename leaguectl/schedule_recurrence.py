@@ -22,8 +22,15 @@ the work is bounded by construction:
   ones stay far below), so the limit is a guard, not a behaviour.
 
 The semantics are RFC 5545's as python-dateutil implements them (dateutil is the test oracle:
-``tests/test_schedule_rrule_oracle.py``), with these deliberate differences, all cases RFC 5545
-forbids or leaves open:
+``tests/test_schedule_rrule_oracle.py``). Turned into instants by :mod:`leaguectl.schedule_rrule`,
+a wall time in a DST gap gets the offset before the gap (it moves forward by the gap's length)
+and an ambiguous one its first occurrence, exactly as dateutil's instances with a zoneinfo
+DTSTART; two wall times a gap puts on one instant run once, where dateutil lists both. The
+deliberate differences, all cases RFC 5545 forbids, leaves open, or dateutil gets wrong:
+
+* UNTIL bounds instants (``schedule_rrule``): a run happens if its instant is not after UNTIL.
+  dateutil stops at the first instance past UNTIL in wall order, so when a gap moves one
+  instance past UNTIL it also drops later instances that are still before it.
 
 * BYDAY mixing plain and numbered weekdays (``MO,1TU``) selects days matching either entry;
   dateutil requires both.

@@ -273,7 +273,7 @@ def _weekday_days(first: int, end: int, weekdays: frozenset[int]) -> set[int]:
     return found
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)
 def year_days(select: DaySelect, year: int) -> tuple[int, ...]:
     """Sorted ordinals of the days of ``year`` that ``select`` keeps (each part limits the year)."""
     first, end = _jan1(year), _jan1(year + 1)
@@ -305,7 +305,7 @@ def year_days(select: DaySelect, year: int) -> tuple[int, ...]:
     return tuple(sorted(set.intersection(*limits)))
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)
 def _year_day_set(select: DaySelect, year: int) -> frozenset[int]:
     return frozenset(year_days(select, year))
 
@@ -331,10 +331,10 @@ def _week_start(ordinal: int, wkst: int) -> int:
 
 
 def period_at(rule: Rule, j: int) -> Period | None:
-    """The ``j``-th in-phase period (0 holds DTSTART) of a YEARLY..DAILY rule; None past year 9999.
+    """The ``j``-th in-phase period (0 holds DTSTART); None past year 9999.
 
-    Hourly and minutely rules are only asked for this by the closed-form COUNT, which needs no
-    hour or minute limits, so their periods are a plain hour or minute of the selected days.
+    Hourly and minutely rules are only asked for this by the closed-form COUNT; their periods
+    are an hour or a minute of a selected day.
     """
     start, n, freq = rule.start, rule.interval, rule.freq
     if freq is Freq.YEARLY:
@@ -351,7 +351,7 @@ def period_at(rule: Rule, j: int) -> Period | None:
         first = _week_start(start.toordinal(), rule.days.wkst) + 7 * j * n
         if first > date.max.toordinal():
             return None
-        week = range(first, min(first + 7, date.max.toordinal() + 1))
+        week = range(max(first, 1), min(first + 7, date.max.toordinal() + 1))  # within years 1-9999
         return [day for day in week if _day_selected(rule.days, day)], rule.times
     unit = {Freq.DAILY: 1, Freq.HOURLY: 24, Freq.MINUTELY: 1440}[freq]
     index = _index_in_day_units(start, unit) + j * n
@@ -374,19 +374,16 @@ def _index_in_day_units(moment: datetime, unit: int) -> int:
 
 
 def _first_period(rule: Rule, low: datetime) -> int:
-    """Index of the first in-phase period that can hold an instance at or after ``low``."""
-    start, n, freq = rule.start, rule.interval, rule.freq
-    if freq is Freq.YEARLY:
+    """Index of the first in-phase YEARLY, MONTHLY or WEEKLY period that can hold ``low`` or later."""
+    start = rule.start
+    if rule.freq is Freq.YEARLY:
         behind = low.year - start.year
-    elif freq is Freq.MONTHLY:
+    elif rule.freq is Freq.MONTHLY:
         behind = (low.year - start.year) * 12 + low.month - start.month
-    elif freq is Freq.WEEKLY:
+    else:
         wkst = rule.days.wkst
         behind = (_week_start(low.toordinal(), wkst) - _week_start(start.toordinal(), wkst)) // 7
-    else:
-        unit = {Freq.DAILY: 1, Freq.HOURLY: 24, Freq.MINUTELY: 1440}[freq]
-        behind = _index_in_day_units(low, unit) - _index_in_day_units(start, unit)
-    return max(0, _ceil_div(behind, n))
+    return max(0, _ceil_div(behind, rule.interval))
 
 
 def _coarse_periods(rule: Rule, low: datetime, last_year: int, meter: Meter) -> Iterator[Period]:
@@ -409,7 +406,7 @@ def _period_year(rule: Rule, j: int) -> int:
     if rule.freq is Freq.MONTHLY:
         return (start.year * 12 + start.month - 1 + j * n) // 12
     first = _week_start(start.toordinal(), rule.days.wkst) + 7 * j * n
-    return MAX_YEAR + 1 if first > date.max.toordinal() else _year_of(first)
+    return MAX_YEAR + 1 if first > date.max.toordinal() else _year_of(max(first, 1))
 
 
 def _selected_days(select: DaySelect, low: int, last_year: int, meter: Meter,

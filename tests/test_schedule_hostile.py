@@ -324,3 +324,18 @@ def test_series_at_the_end_of_the_calendar_finish_instead_of_overflowing() -> No
             first_run(schedule, end)
     with pytest.raises(ScheduleError, match="has no run"):
         first_run(parse_schedule({"schedule": "in_2_weeks"}, BERLIN), end)
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        # WKST=SU puts the first week's start before 0001-01-01 (a Monday).
+        ("DTSTART:00010101T000000 RRULE:FREQ=WEEKLY;WKST=SU;BYDAY=MO,SU;BYSETPOS=1", datetime(1, 1, 1, 1, tzinfo=UTC)),
+        ("DTSTART:00010101T000000 RRULE:FREQ=WEEKLY;WKST=SU;COUNT=3", datetime(1, 1, 1, 1, tzinfo=UTC)),
+        ("DTSTART:99991231T235900 RRULE:FREQ=WEEKLY;WKST=TU", datetime(9999, 12, 30, tzinfo=UTC)),
+    ],
+)
+def test_weekly_rules_at_the_calendars_edges_evaluate(text: str, now: datetime) -> None:
+    schedule = parse_schedule({"schedule": text}, ZoneInfo("UTC"))
+    runs = preview(schedule, first_run(schedule, now), 3)
+    assert runs[0] >= now and runs == sorted(set(runs))

@@ -10,13 +10,19 @@
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
+import tarfile
+import tempfile
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bench.common import (
     PYTHON,
+    REPO,
     Case,
     ChildRun,
     Section,
@@ -64,7 +70,62 @@ def log_counts(log: list[dict[str, Any]]) -> dict[str, int]:
 # ------------------------------------------------------------------------------ no-op passes
 
 
-def measure_noop(rounds: int) -> Section:
+def _tree_argv(tree: Path, *args: str) -> tuple[str, ...]:
+    """``leaguectl ARGS`` run from the source tree ``tree`` (ahead of the installed package)."""
+    shim = f"import sys; sys.path.insert(0, {str(tree)!r}); from leaguectl.cli import main; main()"
+    return (PYTHON, "-c", shim, *args)
+
+
+def _baseline_tree(ref: str, into: Path) -> Path:
+    """``leaguectl/`` as it was at git ``ref``, extracted under ``into``."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", ref, "leaguectl"], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise SystemExit(f"bench: cannot read {ref!r}: {archive.stderr.decode(errors='replace').strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: refuse anything but plain files and directories
+            tar.extractall(into, filter="data")
+        else:
+            tar.extractall(into)  # our own repository's archive
+    return into
+
+
+def _baseline_cases(ref: str, tree: Path, env: dict[str, str], before: Any) -> list[Case]:
+    """The no-op passes from this tree and from ``ref``'s, both through the same ``python -c`` shim."""
+    cases = []
+    for command in NOOP_COMMANDS:
+        cases.append(Case(f"{command} (this tree)", _tree_argv(REPO, "-q", command), env, before=before))
+        cases.append(Case(f"{command} (at {ref})", _tree_argv(tree, "-q", command), env, before=before))
+    return cases
+
+
+def _baseline_lines(ref: str, runs: dict[str, list[ChildRun]]) -> tuple[list[str], dict[str, Any]]:
+    lines = [
+        "",
+        f"The same passes from this tree and from `{ref}` (before), interleaved in the same rounds, both",
+        "started with `python -c` (the console script adds the same small cost to either):",
+        "",
+        "| pass | median wall | CPU (median) | CPU p10 | CPU p90 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    data: dict[str, Any] = {"ref": ref}
+    for command in NOOP_COMMANDS:
+        for label in (f"{command} (this tree)", f"{command} (at {ref})"):
+            wall = Summary.of([run.wall for run in runs[label]])
+            cpu = Summary.of([run.cpu for run in runs[label]])
+            lines.append(f"| `{label}` | {ms(wall.median)} | {ms(cpu.median)} | {ms(cpu.p10)} | {ms(cpu.p90)} |")
+            data[label] = {"wall": wall.to_json(), "cpu": cpu.to_json()}
+    return lines, data
+
+
+def measure_noop(rounds: int, baseline: str | None = None) -> Section:
+    """No-op passes against the floor; with ``baseline`` (a git ref) also the same passes from that ref."""
+    with tempfile.TemporaryDirectory(prefix="leaguectl-bench-") as scratch:
+        return _measure_noop(rounds, baseline, Path(scratch))
+
+
+def _measure_noop(rounds: int, baseline: str | None, scratch: Path) -> Section:
     now = datetime.now(UTC).replace(microsecond=0)
     with SandboxProcess(quiet_league(now)) as sandbox:
         env = child_env(sandbox.env)
@@ -74,6 +135,8 @@ def measure_noop(rounds: int) -> Section:
         cases = [Case(FLOOR, (PYTHON, "-c", "import typer, httpx"))]
         for command in NOOP_COMMANDS:
             cases.append(Case(command, tuple(leaguectl_argv("-q", command)), env, before=sandbox.advance))
+        if baseline is not None:
+            cases += _baseline_cases(baseline, _baseline_tree(baseline, scratch), env, sandbox.advance)
         runs = interleave(cases, rounds)
         requests = {}
         for command in NOOP_COMMANDS:
@@ -113,6 +176,9 @@ def measure_noop(rounds: int) -> Section:
         checks.append((f"no-op {command} within {NOOP_TARGET}x of the floor ({ratio:.2f}x)", ratio <= NOOP_TARGET))
         checks.append((f"no-op {command} changes nothing on Discord", seen["discord_mutating"] == 0))
     lines += ["", f"Target: a no-op pass within {NOOP_TARGET}× of the `import typer, httpx` floor."]
+    if baseline is not None:
+        more, data["baseline"] = _baseline_lines(baseline, runs)
+        lines += more
     return Section("noop", "No-op passes", "\n".join(lines), data, checks)
 
 

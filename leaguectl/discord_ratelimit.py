@@ -162,7 +162,9 @@ class RateLimiter:
                 f"Discord rate limit on {route} ({why}): waiting {seconds:.2f} s would exceed "
                 f"the {self._max_wait:g} s cap; stopping so the next run can continue"
             )
-        logger.debug("waiting %.3f s before %s (%s)", seconds, route, why)
+        # Waits of over a second are worth an admin's attention (docs/logging.md); shorter ones are routine.
+        level = logging.WARNING if seconds > 1.0 else logging.DEBUG
+        logger.log(level, "rate limit: waiting %.3f s before %s (%s)", seconds, route, why)
         self._sleep(seconds)
 
 

@@ -15,22 +15,19 @@ blocking a cron slot; the next run picks the work up again.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Final
 
 import leaguectl
+from leaguectl.discord_fit import ELLIPSIS, fit_message, fit_text, identity_nonce
 from leaguectl.discord_limits import (
     BULK_DELETE_MAX,
     BULK_DELETE_MAX_AGE,
     CONTENT_LIMIT,
-    NONCE_LIMIT,
     PAGE_SIZE,
     VOICE_STATUS_LIMIT,
-    check_text,
     require_snowflake,
     snowflake_at,
     snowflake_time,
@@ -67,6 +64,7 @@ __all__ = [
     "CANNOT_EDIT_OTHERS",
     "CONTENT_LIMIT",
     "EDIT_LIMIT_OLD_MESSAGE",
+    "ELLIPSIS",
     "GLOBAL_REQUESTS_PER_SECOND",
     "MISSING_ACCESS",
     "MISSING_PERMISSIONS",
@@ -83,6 +81,8 @@ __all__ = [
     "JsonObject",
     "RateLimiter",
     "Route",
+    "fit_text",
+    "identity_nonce",
     "snowflake_at",
     "snowflake_time",
     "validate_message",
@@ -103,7 +103,6 @@ _GUILD_MEMBER = Route("GET", "/guilds/{guild_id}/members/{user_id}")
 _GUILD_ROLES = Route("GET", "/guilds/{guild_id}/roles")
 _CHANNEL = Route("GET", "/channels/{channel_id}")
 _MESSAGES = Route("GET", "/channels/{channel_id}/messages")
-_MESSAGE = Route("GET", "/channels/{channel_id}/messages/{message_id}")
 _CREATE_MESSAGE = Route("POST", "/channels/{channel_id}/messages")
 _EDIT_MESSAGE = Route("PATCH", "/channels/{channel_id}/messages/{message_id}")
 _DELETE_MESSAGE = Route("DELETE", "/channels/{channel_id}/messages/{message_id}")
@@ -145,7 +144,6 @@ class DiscordClient(DiscordTransport):
             max_retries=max_retries,
             user_agent_version=user_agent_version,
         )
-        self._created_at = runtime.clock.now().isoformat()
         self._channels_by_guild: dict[str, list[JsonObject]] = {}
         self._dm_channels: dict[str, str] = {}
         self._members: dict[tuple[str, str], JsonObject | None] = {}
@@ -218,7 +216,11 @@ class DiscordClient(DiscordTransport):
         return [role for role in data if isinstance(role, dict)]
 
     def get_channel(self, channel_id: str) -> JsonObject | None:
-        """A channel object, or None when Discord does not know it (10003)."""
+        """A channel object, or None when Discord does not know it (10003).
+
+        Read fresh (not from the guild list) where a read-modify-write needs
+        the current state, e.g. the overwrite scorebug-tick replaces.
+        """
         try:
             return self._get_object(_CHANNEL.compile(channel_id=channel_id))
         except DiscordError as error:
@@ -293,35 +295,26 @@ class DiscordClient(DiscordTransport):
                 return
             cursor = str(oldest)
 
-    def get_message(self, channel_id: str, message_id: str) -> JsonObject | None:
-        """One message, or None when it no longer exists (10008)."""
-        try:
-            return self._get_object(_MESSAGE.compile(channel_id=channel_id, message_id=message_id))
-        except DiscordError as error:
-            if error.code == UNKNOWN_MESSAGE:
-                return None
-            raise
-
     # --- writing messages ---
 
     def create_message(
         self,
         channel_id: str,
         *,
+        nonce: str,
         content: str | None = None,
         embeds: list[JsonObject] | None = None,
         allowed_mentions: Mapping[str, Any] | None = None,
-        nonce: str | int | None = None,
         flags: int | None = None,
     ) -> JsonObject:
-        """Post a message; safe to retry because it always carries ``enforce_nonce``.
+        """Post a message carrying ``nonce`` with ``enforce_nonce``: safe to retry, and posted once.
 
-        Without a caller nonce, one is derived from the channel, the payload and
-        this client's creation time: a retry inside this pass reuses it, while
-        a later pass posting the same text gets a fresh one. Consequently the
-        same payload posted twice to one channel by one client is one message;
-        pass distinct nonces to post true duplicates. Mentions are off unless
-        ``allowed_mentions`` says otherwise.
+        ``nonce`` is the message's identity (build it with :func:`identity_nonce` from
+        the command, league, week, item, recipient…; never from time or host): Discord
+        answers a repeated nonce from the same bot within a few minutes with the message
+        already made, so a retry, a rerun or a second host cannot post a copy. Texts
+        over Discord's limits are cut (see :mod:`leaguectl.discord_fit`). Mentions are
+        off unless ``allowed_mentions`` says otherwise.
         """
         route = _CREATE_MESSAGE.compile(channel_id=channel_id)
         body: JsonObject = {
@@ -333,18 +326,17 @@ class DiscordClient(DiscordTransport):
             body["embeds"] = embeds
         if flags is not None:
             body["flags"] = flags
-        if nonce is not None:
-            body["nonce"] = nonce
+        body["nonce"] = nonce
+        body = self._fitted(route, body)
         validate_message(body)
-        if nonce is None:
-            body["nonce"] = self._derive_nonce(channel_id, body)
         body["enforce_nonce"] = True
         return self._object(self._request(route, body=body, retry_safe=True), route)
 
-    def _derive_nonce(self, channel_id: str, body: Mapping[str, Any]) -> str:
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        seed = f"{channel_id}\n{canonical}\n{self._created_at}".encode()
-        return hashlib.sha256(seed).hexdigest()[:NONCE_LIMIT]
+    def _fitted(self, route: CompiledRoute, body: JsonObject) -> JsonObject:
+        fitted = fit_message(body)
+        if fitted.cuts:
+            logger.warning("%s: cut to Discord's limits: %s", route, "; ".join(fitted.cuts))
+        return fitted.payload
 
     def edit_message(
         self,
@@ -368,6 +360,7 @@ class DiscordClient(DiscordTransport):
             body["content"] = content
         if not isinstance(embeds, Unset):
             body["embeds"] = embeds
+        body = self._fitted(route, body)
         validate_message(body, require_content=False)
         return self._object(self._request(route, body=body), route)
 
@@ -439,13 +432,17 @@ class DiscordClient(DiscordTransport):
         self,
         user_id: str,
         *,
+        nonce: str,
         content: str | None = None,
         embeds: list[JsonObject] | None = None,
-        nonce: str | int | None = None,
     ) -> DMResult:
-        """DM a user; an unreachable recipient is a :class:`DMResult`, not an exception."""
+        """DM a user; an unreachable recipient is a :class:`DMResult`, not an exception.
+
+        ``nonce`` is the DM's identity, as for :meth:`create_message`; include the recipient.
+        The payload is checked before the DM channel is opened, so a bad one costs no request.
+        """
         payload: JsonObject = {"content": content, "embeds": embeds, "nonce": nonce}
-        validate_message({key: value for key, value in payload.items() if value is not None})
+        validate_message(fit_message({key: value for key, value in payload.items() if value is not None}).payload)
         try:
             channel_id = self.open_dm(user_id)
             message = self.create_message(channel_id, content=content, embeds=embeds, nonce=nonce)
@@ -461,9 +458,14 @@ class DiscordClient(DiscordTransport):
 
     def set_voice_status(self, channel_id: str, status: str | None, *, reason: str | None = None) -> None:
         """Set (or clear, with None) a voice channel's status text, up to 500 characters."""
-        if status is not None:
-            check_text("status", status, VOICE_STATUS_LIMIT, strip=False)
         route = _VOICE_STATUS.compile(channel_id=channel_id)
+        if status is not None:
+            if not isinstance(status, str):
+                raise InvalidPayload(f"status: expected a string, got {type(status).__name__}")
+            if len(status) > VOICE_STATUS_LIMIT:
+                logger.warning("%s: status cut to Discord's limit: %d → %d characters", route, len(status),
+                               VOICE_STATUS_LIMIT)
+                status = fit_text(status, VOICE_STATUS_LIMIT)
         self._request(route, body={"status": status}, reason=reason)
 
     def set_permission_overwrite(

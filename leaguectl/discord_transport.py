@@ -28,6 +28,7 @@ from leaguectl.discord_types import DiscordBanned, DiscordError, DiscordUnauthor
 from leaguectl.errors import RateLimitedTooLong, ServiceUnavailable
 from leaguectl.redact import register_secret
 from leaguectl.runtime import Runtime
+from leaguectl.transport import route_extensions
 
 logger = logging.getLogger("leaguectl.discord")
 
@@ -62,6 +63,7 @@ class DiscordTransport:
         self._max_retries = max_retries
         self._limiter = RateLimiter(runtime, max_wait)
         self._http = runtime.http_client(
+            service="discord",
             base_url=base_url,
             headers={
                 "Authorization": f"Bot {token}",
@@ -105,10 +107,16 @@ class DiscordTransport:
         while True:
             self._limiter.before_send(route)
             self._count_request(route)
+            # The request's log line names its route template and major id (leaguectl/transport.py).
+            template = f"{route.route.method} {route.route.template}"
+            label = route_extensions(template, route.major, attempt=failures + rate_limited + 1)
             try:
-                response = self._http.request(route.route.method, route.path, json=body, params=params, headers=headers)
+                response = self._http.request(
+                    route.route.method, route.path, json=body, params=params, headers=headers, extensions=label
+                )
             except httpx.TransportError as error:
-                failures = self._after_transient_failure(route, failures, safe, type(error).__name__, error)
+                detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+                failures = self._after_transient_failure(route, failures, safe, detail, error)
                 continue
             self._limiter.update(route, response.headers)
             status = response.status_code

@@ -3,19 +3,34 @@
 Every problem is reported by name (the setting, the channel, the missing
 permission) and the pass exits 78 when any is found, so ``doctor`` can gate a
 deployment in CI. Nothing is written anywhere.
+
+Each setting's line says where its value came from (never a secret's value),
+and a setting given in two places with different values is a warning naming
+the winner, so nothing (an environment line in a crontab, a stale BOT_TOKEN
+beating a systemd credential) moves the league silently. Under systemd, the
+settings a command needs are problems only when that command's timer is
+enabled; elsewhere a missing command-specific setting is a warning.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leaguectl.errors import ExitCode, LeaguectlError
 from leaguectl.passrun import PassContext
 from leaguectl.redact import scrub
+from leaguectl.settings import env_name, unset_hint
+
+if TYPE_CHECKING:
+    from leaguectl.report import Report
+    from leaguectl.settings import Traced
 
 # Discord permission bits (platform.md §A.2)
 ADMINISTRATOR = 1 << 3
@@ -42,7 +57,18 @@ PERMISSION_NAMES = {
 }
 
 POST = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_MESSAGE_HISTORY
+# run-due-tasks rewrites task messages; a trusted user's task is claimed by posting the bot's copy
+# and deleting the user's message, and `tasks remove` deletes others' messages: MANAGE_MESSAGES.
+TASKS = POST | MANAGE_MESSAGES
 REQUIRED_SETTINGS = ("discord_bot_token", "guild_id", "league_api_url", "league_api_token")
+SCHEDULED = ("freeze-begin", "thaw", "scorebug-tick", "cleanup-commands", "run-due-tasks")
+# Settings one scheduled command needs beyond REQUIRED_SETTINGS.
+COMMAND_SETTINGS = {"scorebug-tick": "google_sheets_credentials", "run-due-tasks": "tasks_channel_id"}
+# Optional secrets: doctor says where each came from, never what it is.
+OPTIONAL_SECRETS = ("thaw_tiebreak_secret", "letta_api_key", "healthcheck_url")
+# systemctl is-enabled answers that mean the timer starts its command.
+_ENABLED_STATES = frozenset({"enabled", "enabled-runtime", "static", "indirect", "linked", "linked-runtime", "alias"})
+_DISABLED_STATES = frozenset({"disabled", "masked", "masked-runtime"})
 
 
 @dataclass(frozen=True)
@@ -51,8 +77,86 @@ class ChannelNeed:
 
     setting: str
     value: str
-    used_by: str
+    used_by: tuple[str, ...]
     permissions: int
+
+
+@dataclass
+class Doctor:
+    """One doctor run: its checks (one per name), the settings' origins and which commands are enabled.
+
+    A later check of the same name replaces an earlier one (the token is first "set", then
+    "logged in as ..."), except that a problem is never replaced by an "ok".
+    """
+
+    ctx: PassContext
+    traced: Traced
+    enabled: Mapping[str, bool | None]
+    checks: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def check(self, name: str, status: str, detail: str, source: str | None = None) -> None:
+        previous = self.checks.get(name)
+        if previous is not None and previous["status"] == "problem" and status != "problem":
+            return
+        entry = {"check": name, "status": status, "detail": scrub(detail)}
+        if source:
+            entry["source"] = source
+        elif previous is not None and "source" in previous:
+            entry["source"] = previous["source"]
+        self.checks[name] = entry
+
+    def source(self, attribute: str) -> str:
+        return self.traced.source_of(attribute)
+
+    def needed_by(self, command: str) -> bool | None:
+        """True when the command's timer is enabled, False when disabled, None when unknown (cron, k8s)."""
+        return self.enabled.get(command)
+
+    def finish(self) -> None:
+        """Checks into the report: problems as errors, warnings as warnings, the list as details."""
+        report = self.ctx.report
+        rows = list(self.checks.values())
+        report.details["checks"] = rows
+        for row in rows:
+            # Errors and warnings stand alone in logs and alerts: they start with the setting's name.
+            name = row["check"].split(" ")[0]
+            message = row["detail"] if row["detail"].startswith(name) else f"{name}: {row['detail']}"
+            if row["status"] == "problem":
+                report.error(message, item=row["check"])
+            elif row["status"] == "warning":
+                report.warn(message, item=row["check"])
+        problems = sum(row["status"] == "problem" for row in rows)
+        warnings = sum(row["status"] == "warning" for row in rows)
+        if problems:
+            report.summary = f"{problems} problem(s), {warnings} warning(s)"
+            report.exit_code = ExitCode.CONFIG
+        else:
+            report.summary = "all checks passed" + (f", {warnings} warning(s)" if warnings else "")
+
+
+def timer_states(commands: Iterable[str] = SCHEDULED) -> dict[str, bool]:
+    """Which leaguectl timers systemd would start: ``{command: enabled}`` for each installed timer.
+
+    Empty when systemctl is missing or knows none of them (cron, Kubernetes, a laptop).
+    """
+    systemctl = shutil.which("systemctl")
+    if systemctl is None:
+        return {}
+    states: dict[str, bool] = {}
+    for command in commands:
+        try:
+            result = subprocess.run(
+                [systemctl, "is-enabled", f"leaguectl-{command}.timer"],
+                capture_output=True, text=True, timeout=5, check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return {}
+        state = result.stdout.strip()
+        if state in _ENABLED_STATES:
+            states[command] = True
+        elif state in _DISABLED_STATES:
+            states[command] = False
+    return states
 
 
 def channel_permissions(
@@ -101,60 +205,107 @@ def missing_permissions(have: int, need: int) -> list[str]:
 def _channel_needs(ctx: PassContext) -> list[ChannelNeed]:
     s = ctx.settings
     needs = [
-        ChannelNeed("TRANSACTION_LOG_CHANNEL", s.transaction_log_channel, "freeze-begin, thaw", POST),
-        ChannelNeed("WEEKLY_INFO_CHANNEL", s.weekly_info_channel, "freeze-begin", POST),
-        ChannelNeed("LIVE_SCORES_CHANNEL", s.live_scores_channel, "scorebug-tick", POST | MANAGE_ROLES),
+        ChannelNeed("TRANSACTION_LOG_CHANNEL", s.transaction_log_channel, ("freeze-begin", "thaw"), POST),
+        ChannelNeed("WEEKLY_INFO_CHANNEL", s.weekly_info_channel, ("freeze-begin",), POST),
+        ChannelNeed("LIVE_SCORES_CHANNEL", s.live_scores_channel, ("scorebug-tick",), POST | MANAGE_ROLES),
     ]
     if s.tasks_channel_id:
-        needs.append(ChannelNeed("TASKS_CHANNEL_ID", s.tasks_channel_id, "run-due-tasks", POST))
+        needs.append(ChannelNeed("TASKS_CHANNEL_ID", s.tasks_channel_id, ("run-due-tasks",), TASKS))
     if s.heartbeat_log_channel_id:
-        needs.append(ChannelNeed("HEARTBEAT_LOG_CHANNEL_ID", s.heartbeat_log_channel_id, "run-due-tasks", POST))
+        needs.append(ChannelNeed("HEARTBEAT_LOG_CHANNEL_ID", s.heartbeat_log_channel_id, ("run-due-tasks",), POST))
     if s.alert_channel and s.alert_channel.lower() != "owner":
-        needs.append(ChannelNeed("ALERT_CHANNEL", s.alert_channel, "failure alerts", POST))
+        needs.append(ChannelNeed("ALERT_CHANNEL", s.alert_channel, ("failure alerts",), POST))
     return needs
 
 
-def _check(ctx: PassContext, name: str, ok: bool, detail: str) -> None:
-    checks: list[dict[str, str]] = ctx.report.details.setdefault("checks", [])
-    checks.append({"check": name, "status": "ok" if ok else "problem", "detail": detail})
-    if not ok:
-        ctx.report.error(detail, item=name)
-
-
-def check_settings(ctx: PassContext) -> bool:
-    """Required settings are present; optional features say whether they are configured."""
-    from leaguectl.settings import env_name
-
+def check_settings(doc: Doctor) -> bool:
+    """Required settings are present, and where each came from; True when all are."""
     complete = True
     for name in REQUIRED_SETTINGS:
-        value = getattr(ctx.settings, name)
-        if value is None:
+        env = env_name(name)
+        if getattr(doc.ctx.settings, name) is None:
             complete = False
-            _check(ctx, env_name(name), False, f"{env_name(name)} is not set (every scheduled command needs it)")
+            doc.check(env, "problem", f"{env} is not set{unset_hint(name)}; every scheduled command needs it")
         else:
-            _check(ctx, env_name(name), True, "set")
-    if not ctx.settings.tasks_channel_id:
-        ctx.report.warn("TASKS_CHANNEL_ID is not set: run-due-tasks and tasks … will refuse to run")
-    _check_optional_files(ctx)
+            doc.check(env, "ok", "set", doc.source(name))
+    for command, name in COMMAND_SETTINGS.items():
+        _check_command_setting(doc, command, name)
+    for name in OPTIONAL_SECRETS:
+        if getattr(doc.ctx.settings, name) is not None:
+            doc.check(env_name(name), "ok", "set (not shown)", doc.source(name))
+    check_sources(doc)
+    _check_files(doc)
     return complete
 
 
-def _check_optional_files(ctx: PassContext) -> None:
-    creds = ctx.settings.google_sheets_credentials
-    if creds is None:
-        ctx.report.warn("GOOGLE_SHEETS_CREDENTIALS is not set: scorebug-tick cannot read scorecards")
+def _check_command_setting(doc: Doctor, command: str, name: str) -> None:
+    env = env_name(name)
+    if getattr(doc.ctx.settings, name) is not None:
+        doc.check(env, "ok", "set", doc.source(name))
+        return
+    enabled = doc.needed_by(command)
+    if enabled is False:
+        doc.check(env, "skipped", f"not set; not needed: leaguectl-{command}.timer is disabled")
+    elif enabled:
+        doc.check(env, "problem", f"{env} is not set{unset_hint(name)}; {command} needs it (its timer is enabled)")
     else:
+        doc.check(env, "warning", f"{env} is not set{unset_hint(name)}: {command} cannot run without it")
+
+
+def check_sources(doc: Doctor) -> None:
+    """Settings given in two places with different values: say which wins, and where each came from."""
+    for conflict in doc.traced.conflicts():
+        detail = conflict.describe()
+        if conflict.winner.kind == "environment" and any(o.kind == "credential" for o in conflict.beaten):
+            detail += (
+                f"; the environment silently beats the unit's credential: remove {conflict.winner.name} "
+                "from the environment (e.g. /etc/leaguectl/env) so the credential is used"
+            )
+        doc.check(f"{conflict.setting} (sources)", "warning", detail)
+
+
+def _check_files(doc: Doctor) -> None:
+    settings = doc.ctx.settings
+    creds = settings.google_sheets_credentials
+    if creds is not None:
         problem = _credentials_problem(creds)
-        _check(ctx, "GOOGLE_SHEETS_CREDENTIALS", problem is None, problem or f"{creds} is a service-account file")
+        detail = problem or f"{creds} is a service-account file"
+        doc.check("GOOGLE_SHEETS_CREDENTIALS", "problem" if problem else "ok", detail)
     for setting, path, key in (
-        ("SCORECARDS_FILE", ctx.settings.scorecards_file, "scorecards"),
-        ("VOICE_CHANNELS_FILE", ctx.settings.voice_channels_file, "voice_channels"),
+        ("SCORECARDS_FILE", settings.scorecards_file, "scorecards"),
+        ("VOICE_CHANNELS_FILE", settings.voice_channels_file, "voice_channels"),
     ):
         if not path.exists():
-            ctx.report.warn(f"{setting}: {path} does not exist (no published games)")
+            doc.check(setting, "warning", f"{path} does not exist (no published games)", doc.source(key + "_file"))
             continue
         problem = _json_file_problem(path, key)
-        _check(ctx, setting, problem is None, problem or f"{path} is readable")
+        doc.check(setting, "problem" if problem else "ok", problem or f"{path} is readable", doc.source(key + "_file"))
+    _check_local_dirs(doc)
+
+
+def _check_local_dirs(doc: Doctor) -> None:
+    """LOCK_DIR and METRICS_FILE: usable by this user (doctor creates nothing)."""
+    from leaguectl.ops.lock import lock_directory
+
+    settings = doc.ctx.settings
+    directory = lock_directory(settings.lock_dir, doc.ctx.runtime.environ)
+    usable = directory if directory.is_dir() else directory.parent
+    if directory.exists() and not directory.is_dir():
+        doc.check("LOCK_DIR", "problem", f"LOCK_DIR {directory} is not a directory")
+    elif not usable.is_dir() or not os.access(usable, os.W_OK | os.X_OK):
+        doc.check("LOCK_DIR", "problem", f"LOCK_DIR {directory} cannot be created or written by this user")
+    elif settings.lock_dir is not None:
+        doc.check("LOCK_DIR", "ok", f"{directory} is usable", doc.source("lock_dir"))
+    if settings.metrics_file is not None:
+        from leaguectl.ops.metrics import read_metrics
+
+        found = read_metrics(settings.metrics_file)
+        if found.problem is not None:
+            doc.check("METRICS_FILE", "warning", f"{settings.metrics_file} {found.problem}")
+        elif not os.access(settings.metrics_file.parent, os.W_OK):
+            doc.check("METRICS_FILE", "warning", f"{settings.metrics_file.parent} is not writable by this user")
+        else:
+            doc.check("METRICS_FILE", "ok", f"{settings.metrics_file} is writable", doc.source("metrics_file"))
 
 
 def _credentials_problem(path: Path) -> str | None:
@@ -183,44 +334,58 @@ def _json_file_problem(path: Path, key: str) -> str | None:
     return None
 
 
-def check_discord(ctx: PassContext) -> None:
+def check_discord(doc: Doctor) -> None:
     """Token, guild, every configured channel and the bot's permissions there."""
     from leaguectl.discord_rest import DiscordError
 
+    ctx = doc.ctx
     discord = ctx.discord
     try:
         me = discord.current_user()
     except LeaguectlError as exc:
-        _check(ctx, "DISCORD_BOT_TOKEN", False, scrub(str(exc)))
+        doc.check("DISCORD_BOT_TOKEN", "problem", scrub(str(exc)))
         return
     bot_id = str(me["id"])
-    _check(ctx, "DISCORD_BOT_TOKEN", True, f"valid: logged in as {me.get('username', bot_id)} ({bot_id})")
+    doc.check("DISCORD_BOT_TOKEN", "ok", f"valid: logged in as {me.get('username', bot_id)} ({bot_id})")
     guild_id = ctx.guild_id
     try:
         discord.guild_channels(guild_id)
         roles = discord.guild_roles(guild_id)
         member = discord.guild_member(guild_id, bot_id)
     except DiscordError as exc:
-        _check(ctx, "GUILD_ID", False, f"GUILD_ID {guild_id}: cannot read the guild ({exc})")
+        doc.check("GUILD_ID", "problem", f"GUILD_ID {guild_id}: cannot read the guild ({exc})")
         return
     if member is None:
-        _check(ctx, "GUILD_ID", False, f"GUILD_ID {guild_id}: the bot is not a member of this guild")
+        doc.check("GUILD_ID", "problem", f"GUILD_ID {guild_id}: the bot is not a member of this guild")
         return
-    _check(ctx, "GUILD_ID", True, f"guild {guild_id} reachable")
+    doc.check("GUILD_ID", "ok", f"guild {guild_id} reachable")
     member_roles = [str(r) for r in member.get("roles", [])]
     for need in _channel_needs(ctx):
-        _check_channel(ctx, need, guild_id, bot_id, member_roles, roles)
-    _check_admin_channel(ctx, guild_id)
+        _check_channel(doc, need, guild_id, bot_id, member_roles, roles)
+    _check_admin_channel(doc, guild_id)
+
+
+def _shown_channel(value: str) -> str:
+    """A channel setting as people write it: ``#name``, or the id as given."""
+    return value if value.isdigit() else f"#{value.lstrip('#')}"
 
 
 def _check_channel(
-    ctx: PassContext, need: ChannelNeed, guild_id: str, bot_id: str, member_roles: list[str], roles: list[Any]
+    doc: Doctor, need: ChannelNeed, guild_id: str, bot_id: str, member_roles: list[str], roles: list[Any]
 ) -> None:
-    channel = ctx.discord.resolve_channel(guild_id, need.value, types=(0, 5))
-    label = f"{need.setting}={need.value}"
-    if channel is None:
-        _check(ctx, need.setting, False, f"{label}: no text channel with this name or id (used by {need.used_by})")
+    commands = [c for c in need.used_by if c in SCHEDULED]
+    used_by = ", ".join(need.used_by)
+    if commands and all(doc.needed_by(c) is False for c in commands):
+        doc.check(need.setting, "skipped", f"not checked: the timers of {used_by} are disabled")
         return
+    source = doc.source(_attribute(need.setting))
+    channel = doc.ctx.discord.resolve_channel(guild_id, need.value, types=(0, 5))
+    if channel is None:
+        kind = "id" if need.value.isdigit() else "name"
+        detail = f"{_shown_channel(need.value)}: no text channel with this {kind} (used by {used_by})"
+        doc.check(need.setting, "problem", detail, source)
+        return
+    label = f"#{channel.get('name')}"
     have = channel_permissions(
         guild_id=guild_id,
         member_roles=member_roles,
@@ -238,9 +403,13 @@ def _check_channel(
         if lost:
             missing = [f"{', '.join(lost)} once the channel is hidden from @everyone (add an overwrite for the bot)"]
     if missing:
-        _check(ctx, need.setting, False, f"{label}: the bot lacks {', '.join(missing)} (used by {need.used_by})")
+        doc.check(need.setting, "problem", f"{label}: the bot lacks {', '.join(missing)} (used by {used_by})", source)
     else:
-        _check(ctx, need.setting, True, f"#{channel.get('name')} ({channel['id']}): permissions ok")
+        doc.check(need.setting, "ok", f"{label}: permissions ok (used by {used_by})", source)
+
+
+def _attribute(setting: str) -> str:
+    return setting.lower()
 
 
 def _as_hidden(overwrites: Iterable[Mapping[str, Any]], guild_id: str) -> list[Mapping[str, Any]]:
@@ -249,38 +418,48 @@ def _as_hidden(overwrites: Iterable[Mapping[str, Any]], guild_id: str) -> list[M
     return [*others, {"id": guild_id, "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)}]
 
 
-def _check_admin_channel(ctx: PassContext, guild_id: str) -> None:
-    for name in ctx.settings.admin_channels:
-        channel = ctx.discord.resolve_channel(guild_id, name)
+def _check_admin_channel(doc: Doctor, guild_id: str) -> None:
+    names = doc.ctx.settings.admin_channels
+    for name in names:
+        channel = doc.ctx.discord.resolve_channel(guild_id, name)
         if channel is not None:
-            _check(ctx, "ADMIN_CHANNELS", True, f"summaries go to #{channel.get('name')}")
+            doc.check("ADMIN_CHANNELS", "ok", f"summaries go to #{channel.get('name')}", doc.source("admin_channels"))
             return
-    ctx.report.warn(f"ADMIN_CHANNELS: none of {', '.join(ctx.settings.admin_channels)} exists; no admin summaries")
+    shown = ", ".join(_shown_channel(name) for name in names)
+    doc.check("ADMIN_CHANNELS", "warning", f"none of {shown} exists; no admin summaries")
 
 
-def check_league(ctx: PassContext) -> None:
-    """The league API answers and has a ``current`` row."""
+def check_league(doc: Doctor) -> None:
+    """The league API answers, accepts the token and has a ``current`` row."""
     try:
-        current = ctx.league.get_current()
+        current = doc.ctx.league.get_current()
     except LeaguectlError as exc:
-        _check(ctx, "LEAGUE_API_URL", False, f"league API: {scrub(str(exc))}")
+        doc.check("LEAGUE_API_URL", "problem", f"league API: {scrub(str(exc))}")
         return
-    _check(
-        ctx,
-        "LEAGUE_API_URL",
-        True,
-        f"current: season {current.season}, week {current.week}, freeze {'on' if current.freeze else 'off'}",
-    )
+    freeze = "on" if current.freeze else "off"
+    doc.check("LEAGUE_API_URL", "ok", f"answers: season {current.season}, week {current.week}, freeze {freeze}")
+    doc.check("LEAGUE_API_TOKEN", "ok", "accepted by the league API")
 
 
-def run_doctor(ctx: PassContext) -> None:
+def run_doctor(ctx: PassContext, traced: Traced, enabled: Mapping[str, bool | None] | None = None) -> None:
     """All checks; problems make the pass exit 78."""
-    complete = check_settings(ctx)
+    doc = Doctor(ctx, traced, timer_states() if enabled is None else enabled)
+    check_settings(doc)
     if ctx.settings.discord_bot_token is not None and ctx.settings.guild_id is not None:
-        check_discord(ctx)
+        check_discord(doc)
     if ctx.settings.league_api_url is not None and ctx.settings.league_api_token is not None:
-        check_league(ctx)
-    problems = len(ctx.report.errors)
-    ctx.report.summary = "all checks passed" if problems == 0 and complete else f"{problems} problem(s) found"
-    if problems:
-        ctx.report.exit_code = ExitCode.CONFIG
+        check_league(doc)
+    doc.finish()
+
+
+def text_lines(report: Report) -> list[str]:
+    """doctor's own text output: one line per check, no "nothing to do"."""
+    lines = [f"doctor: {report.summary or ('all checks passed' if report.ok else 'failed')}"]
+    checks: list[dict[str, str]] = report.details.get("checks", [])
+    width = max((len(row["check"]) for row in checks), default=0)
+    for row in checks:
+        source = f"  [from {row['source']}]" if row.get("source") else ""
+        lines.append(f"  {row['status']:<8} {row['check']:<{width}}  {row['detail']}{source}")
+    if not checks:  # the settings could not even be loaded
+        lines.extend(f"  problem  {entry['message']}" for entry in report.errors)
+    return [scrub(line) for line in lines]

@@ -58,6 +58,7 @@ from leaguectl.models import (
     Transaction,
 )
 from leaguectl.redact import register_secret, scrub
+from leaguectl.transport import attempt_extensions
 
 if TYPE_CHECKING:
     from leaguectl.runtime import Runtime
@@ -107,13 +108,28 @@ class RejectedRow:
 
     def field_text(self, name: str) -> str | None:
         """A scalar field of the raw row as short text, or None when absent or not a scalar."""
-        if self.raw is None:
-            return None
-        value = self.raw.get(name)
+        return self.text_at(name)
+
+    def text_at(self, *path: str) -> str | None:
+        """A scalar at a nested path of the raw row (``("team", "abbrev")``) as short text, else None."""
+        value: Any = self.raw
+        for key in path:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(key)
         if isinstance(value, bool) or not isinstance(value, str | int):
             return None
-        text = str(value).strip()
+        if isinstance(value, int):
+            return str(value) if abs(value) < 10**40 else None
+        text = value.strip()
         return text[:100] if text else None
+
+    def int_at(self, *path: str) -> int | None:
+        """An integer id at a nested path of the raw row (``("player", "id")``), else None."""
+        text = self.text_at(*path)
+        if text is None or not text.lstrip("+-").isascii() or not text.lstrip("+-").isdigit():
+            return None
+        return int(text)
 
     def describe(self) -> str:
         """One line naming the row and the problem, e.g. ``transactions row 3 (Transaction id 7): …``."""
@@ -216,6 +232,7 @@ class LeagueClient:
         self._tz = api_timezone
         self._base_url = base_url.rstrip("/")
         self._http = runtime.http_client(
+            service="league",
             base_url=f"{self._base_url}/v3/",
             headers={
                 "Authorization": f"Bearer {token}",
@@ -539,7 +556,9 @@ class LeagueClient:
         while True:
             self._count(method)
             try:
-                response = self._http.request(method, path, params=params, json=json)
+                response = self._http.request(
+                    method, path, params=params, json=json, extensions=attempt_extensions(attempt + 1)
+                )
             except httpx.TransportError as exc:
                 if attempt < retries:
                     self._wait(method, path, attempt, None, type(exc).__name__)

@@ -1,4 +1,4 @@
-"""Typed rows of the league API (reference/league.md §2), parsed strictly.
+"""Typed rows of the league API (reference/league.md §2), parsed strictly where it matters.
 
 Every model is a frozen dataclass built with ``from_api(row)``. Parsing rules:
 
@@ -7,12 +7,60 @@ Every model is a frozen dataclass built with ``from_api(row)``. Parsing rules:
   :class:`ModelError`, whose message names the model, the row id and the field
   (``Transaction id 27787: field 'moveid' is missing``). Errors inside a nested
   model carry the path (``Transaction id 5: player.wara: expected a number, got 'x'``).
-  The reference silently substituted sentinel defaults (week 69, freeze true);
-  here a missing ``week``/``season``/``freeze`` is an error.
+  Nothing but a model or a :class:`ModelError` comes out of ``from_api``,
+  whatever JSON goes in (huge numbers, deep nesting, wrong types included).
 * Numbers and ids may arrive as numeric strings (Discord snowflakes often do).
 * Datetimes are ISO 8601 strings. The league API stores naive timestamps, which
   are read in ``naive_tz`` (UTC unless told otherwise), so every datetime in a
   model is aware.
+
+What may be omitted (audited against the bot's models, calcorum/major-domo-v2
+``models/*.py``, and reference/league.md §2). The rule: a field the league API
+or the bot treats as optional is optional here, with the bot's default; a field
+whose default would be a guess that changes a decision stays required; a field
+leaguectl never decides on is read leniently (a bad value reads as absent), so
+it cannot fail a row.
+
+``Current``
+    ``id`` required: it is the row freeze/thaw PATCH (guessing it was the
+    reference's 60x-spam bug). ``week``, ``season``, ``freeze`` required: the
+    bot's defaults 69/69/true are sentinels that would enter or thaw the wrong
+    week. Odd values are errors too: a week outside 0..``MAX_WEEK`` or a season
+    below 1. ``bet_week`` defaults to ``'sheets'`` and takes any scalar as text;
+    ``trade_deadline``, ``pick_trade_start``, ``pick_trade_end``,
+    ``playoffs_begin`` default to the bot's 1/69/420/420; leaguectl uses none of
+    them, so they are lenient.
+``Transaction``
+    ``id``, ``week``, ``season``, ``moveid`` (not blank: it names the PATCH
+    path), ``player``, ``oldteam``, ``newteam`` required, as in the bot.
+    ``cancelled`` and ``frozen`` default to false when absent, as in the bot
+    (the API filters rows on them, so an absent flag means what the query asked
+    for); a present but unreadable flag is an error.
+``Player``
+    ``id``, ``name`` required (identity; every text names the player); ``wara``
+    required (the transaction log shows it; 0.00 would be a false statement).
+    ``season`` and ``pos_1`` (required by the bot) are optional: leaguectl
+    never reads them. ``team_id`` is strict when present (freeze-begin decides
+    from it); a nested ``team`` that does not parse is dropped, its ``id`` still
+    read when it can be, so an absent team means "on no known team", which
+    freeze-begin reports as a conflict rather than moving anyone.
+``Team``
+    ``id`` and ``abbrev`` (not blank) required: FA, minor-league parent and
+    standings matching are decided from them. ``sname``/``lname`` (required by
+    the bot) only label texts: each falls back to the other, then to the
+    abbreviation. ``season`` optional. ``gmid``/``gmid2`` optional, but when
+    present must be Discord user ids (positive integers): a cancellation is told
+    to them, so an unreadable GM fails the row rather than skipping the DM.
+    ``color``, ``thumbnail`` lenient.
+``TeamStandings``
+    ``team``, ``wins``, ``losses`` required and not negative: a default would
+    change a contest's winner. ``id`` optional (only reported); every other
+    column lenient (the bot requires them all but leaguectl reads none).
+``CustomCommand``/``CustomCommandCreator``
+    As the bot: command ``id``, ``name``, ``content``, ``created_at`` required,
+    ``use_count`` 0, ``warning_sent`` false, ``is_active`` true; creator ``id``,
+    ``discord_id``, ``username`` required, counts 0. The creator's
+    ``created_at`` (required by the bot) is optional: cleanup never reads it.
 """
 
 from __future__ import annotations
@@ -27,6 +75,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn, Self, TypeVar
 
 __all__ = [
+    "MAX_WEEK",
     "Current",
     "CustomCommand",
     "CustomCommandCreator",
@@ -37,6 +86,11 @@ __all__ = [
     "Transaction",
 ]
 
+#: The largest ``current.week`` taken as real: far beyond any season (18 weeks plus playoffs).
+MAX_WEEK = 1000
+#: Digits an integer field may have as text; ids are at most 20, so more is garbage, not a number.
+_MAX_INT_DIGITS = 40
+_INT_LIMIT = 10**_MAX_INT_DIGITS
 _MISSING_PROBLEMS = ("is missing", "is null")
 _INT_TEXT = re.compile(r"[+-]?\d+")
 _TRUE_TEXT = frozenset({"true", "1"})
@@ -58,7 +112,7 @@ class ModelError(ValueError):
     def _message(self) -> str:
         if self.row_id is None:
             who = f"{self.model} (no id)"
-        elif isinstance(self.row_id, int):
+        elif isinstance(self.row_id, int) and not isinstance(self.row_id, bool) and abs(self.row_id) < _INT_LIMIT:
             who = f"{self.model} id {self.row_id}"
         else:
             who = f"{self.model} id {_show(self.row_id)}"
@@ -74,7 +128,13 @@ class _Mistyped(Exception):
 
 
 def _show(value: object) -> str:
-    text = repr(value)
+    """A short, safe rendering of a hostile value for an error message."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT_LIMIT:
+        return "a number of more than 40 digits"
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):
+        return f"a deeply nested {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -86,26 +146,46 @@ def _to_int(value: object) -> int:
     if isinstance(value, bool):
         raise _expected("an integer", value)
     if isinstance(value, int):
+        if abs(value) >= _INT_LIMIT:
+            raise _expected("an integer", value)
         return value
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < _INT_LIMIT:
         return int(value)
-    if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) <= _MAX_INT_DIGITS + 1 and _INT_TEXT.fullmatch(text):
+            return int(text)
     raise _expected("an integer", value)
+
+
+def _to_count(value: object) -> int:
+    """A number of games: an integer that is not negative."""
+    number = _to_int(value)
+    if number < 0:
+        raise _expected("a count of at least 0", value)
+    return number
+
+
+def _to_user_id(value: object) -> int:
+    """A Discord user id: a positive integer (a snowflake)."""
+    number = _to_int(value)
+    if number <= 0 or number >= 2**64:
+        raise _expected("a Discord user id", value)
+    return number
 
 
 def _to_float(value: object) -> float:
     if isinstance(value, bool):
         raise _expected("a number", value)
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            number = float(value)
+        elif isinstance(value, str):
             number = float(value.strip())
-        except ValueError:
-            raise _expected("a number", value) from None
-    else:
-        raise _expected("a number", value)
+        else:
+            raise _expected("a number", value)
+    except (ValueError, OverflowError):
+        raise _expected("a number", value) from None
     if not math.isfinite(number):
         raise _expected("a finite number", value)
     return number
@@ -115,6 +195,14 @@ def _to_str(value: object) -> str:
     if isinstance(value, str):
         return value
     raise _expected("a string", value)
+
+
+def _to_name(value: object) -> str:
+    """A string that identifies something (an abbreviation, a moveid): not blank."""
+    text = _to_str(value)
+    if not text.strip():
+        raise _expected("a non-blank string", value)
+    return text
 
 
 def _to_bool(value: object) -> bool:
@@ -133,7 +221,11 @@ def _to_bool(value: object) -> bool:
 
 def _to_text(value: object) -> str:
     """Any scalar as text (``bet_week``, colours written as bare numbers)."""
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int) and abs(value) >= _INT_LIMIT:
+            raise _expected("a string", value)
         return str(value)
     raise _expected("a string", value)
 
@@ -153,7 +245,7 @@ class _Row:
         if not isinstance(data, Mapping):
             raise ModelError(model, None, "", f"expected an object, got {_show(data)}")
         self.data: Mapping[str, Any] = data
-        self.row_id: object = data.get("id")
+        self.row_id: object = _readable_id(data.get("id"))
 
     def fail(self, name: str, problem: str) -> NoReturn:
         raise ModelError(self.model, self.row_id, name, problem)
@@ -169,7 +261,7 @@ class _Row:
     def optional(self, name: str, convert: Callable[[object], T]) -> T | None:
         """A field that may be absent, null or (for ids) an empty string."""
         value = self.data.get(name)
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and value == ""):
             return None
         return self._convert(name, value, convert)
 
@@ -183,6 +275,10 @@ class _Row:
             return self.optional(name, convert)
         except ModelError:
             return None
+
+    def lenient_default(self, name: str, convert: Callable[[object], T], default: T) -> T:
+        value = self.lenient(name, convert)
+        return default if value is None else value
 
     def _convert(self, name: str, value: object, convert: Callable[[object], T]) -> T:
         try:
@@ -222,8 +318,19 @@ class _Row:
         return value
 
 
-def _frozen_copy(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(copy.deepcopy(dict(data)))
+def _readable_id(value: object) -> object:
+    """The row's ``id`` as error messages show it: an int when it reads as one, else the value."""
+    try:
+        return _to_int(value)
+    except _Mistyped:
+        return value
+
+
+def _frozen_copy(row: _Row) -> Mapping[str, Any]:
+    try:
+        return MappingProxyType(copy.deepcopy(dict(row.data)))
+    except RecursionError:
+        row.fail("", "nested too deeply to be a league API row")
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,25 +341,31 @@ class Current:
     week: int
     season: int
     freeze: bool
-    bet_week: str | None = None
-    trade_deadline: int | None = None
-    pick_trade_start: int | None = None
-    pick_trade_end: int | None = None
-    playoffs_begin: int | None = None
+    bet_week: str = "sheets"
+    trade_deadline: int = 1
+    pick_trade_start: int = 69
+    pick_trade_end: int = 420
+    playoffs_begin: int = 420
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
         row = _Row(cls.__name__, data, naive_tz)
+        week = row.required("week", _to_int)
+        if not 0 <= week <= MAX_WEEK:
+            row.fail("week", f"{week} is not a league week (0..{MAX_WEEK})")
+        season = row.required("season", _to_int)
+        if season < 1:
+            row.fail("season", f"{season} is not a season (1 or more)")
         return cls(
             id=row.required("id", _to_int),
-            week=row.required("week", _to_int),
-            season=row.required("season", _to_int),
+            week=week,
+            season=season,
             freeze=row.required("freeze", _to_bool),
-            bet_week=row.optional("bet_week", _to_text),
-            trade_deadline=row.optional("trade_deadline", _to_int),
-            pick_trade_start=row.optional("pick_trade_start", _to_int),
-            pick_trade_end=row.optional("pick_trade_end", _to_int),
-            playoffs_begin=row.optional("playoffs_begin", _to_int),
+            bet_week=row.lenient_default("bet_week", _to_text, "sheets"),
+            trade_deadline=row.lenient_default("trade_deadline", _to_int, 1),
+            pick_trade_start=row.lenient_default("pick_trade_start", _to_int, 69),
+            pick_trade_end=row.lenient_default("pick_trade_end", _to_int, 420),
+            playoffs_begin=row.lenient_default("playoffs_begin", _to_int, 420),
         )
 
 
@@ -264,7 +377,7 @@ class Team:
     abbrev: str
     sname: str
     lname: str
-    season: int
+    season: int | None = None
     gmid: int | None = None
     gmid2: int | None = None
     color: str | None = None
@@ -273,14 +386,17 @@ class Team:
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
         row = _Row(cls.__name__, data, naive_tz)
+        abbrev = row.required("abbrev", _to_name)
+        sname = row.lenient("sname", _to_name)
+        lname = row.lenient("lname", _to_name)
         return cls(
             id=row.required("id", _to_int),
-            abbrev=row.required("abbrev", _to_str),
-            sname=row.required("sname", _to_str),
-            lname=row.required("lname", _to_str),
-            season=row.required("season", _to_int),
-            gmid=row.optional("gmid", _to_int),
-            gmid2=row.optional("gmid2", _to_int),
+            abbrev=abbrev,
+            sname=sname or lname or abbrev,
+            lname=lname or sname or abbrev,
+            season=row.lenient("season", _to_int),
+            gmid=row.optional("gmid", _to_user_id),
+            gmid2=row.optional("gmid2", _to_user_id),
             color=row.lenient("color", _to_text),
             thumbnail=row.lenient("thumbnail", _to_str),
         )
@@ -288,7 +404,7 @@ class Team:
     def color_int(self, default: int) -> int:
         """The colour as an RGB integer; ``default`` when absent or unreadable (``#`` is fine)."""
         text = (self.color or "").strip().removeprefix("#")
-        if not text:
+        if not text or len(text) > 8:
             return default
         try:
             value = int(text, 16)
@@ -307,9 +423,27 @@ class Team:
         return self.abbrev.strip().upper() == "FA"
 
     @property
+    def label(self) -> str:
+        """How people read the team: ``WV (Black Bears)``, or the abbreviation alone."""
+        name = self.sname.strip()
+        return self.abbrev if not name or name == self.abbrev else f"{self.abbrev} ({name})"
+
+    @property
     def gm_ids(self) -> tuple[int, ...]:
         """The Discord ids of the team's GMs (0, 1 or 2), without duplicates."""
         return tuple(dict.fromkeys(gm for gm in (self.gmid, self.gmid2) if gm is not None))
+
+
+def _team_id_of(value: object) -> int | None:
+    """The team id inside a player's ``team`` field (an object or a bare id), if it can be read."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    if value is None:
+        return None
+    try:
+        return _to_int(value)
+    except _Mistyped:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,31 +453,30 @@ class Player:
     id: int
     name: str
     wara: float
-    season: int
-    pos_1: str
+    season: int | None = None
+    pos_1: str | None = None
     team_id: int | None = None
     team: Team | None = None
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
         row = _Row(cls.__name__, data, naive_tz)
-        team: Team | None = None
-        team_id = row.optional("team_id", _to_int)
         raw_team = row.data.get("team")
+        team: Team | None = None
         if isinstance(raw_team, Mapping):
-            team = row.nested("team", Team.from_api, required=False)
-        elif raw_team is not None:
-            # Some payloads carry the team as a bare id; accept it as team_id.
-            bare = row.optional("team", _to_int)
-            team_id = team_id if team_id is not None else bare
-        if team_id is None and team is not None:
-            team_id = team.id
+            try:
+                team = Team.from_api(raw_team, naive_tz=naive_tz)
+            except ModelError:
+                team = None  # only its id matters here, read below
+        team_id = row.optional("team_id", _to_int)
+        if team_id is None:
+            team_id = team.id if team is not None else _team_id_of(raw_team)
         return cls(
             id=row.required("id", _to_int),
-            name=row.required("name", _to_str),
+            name=row.required("name", _to_name),
             wara=row.required("wara", _to_float),
-            season=row.required("season", _to_int),
-            pos_1=row.required("pos_1", _to_str),
+            season=row.lenient("season", _to_int),
+            pos_1=row.lenient("pos_1", _to_str),
             team_id=team_id,
             team=team,
         )
@@ -360,8 +493,8 @@ class Transaction:
     player: Player
     oldteam: Team
     newteam: Team
-    cancelled: bool
-    frozen: bool
+    cancelled: bool = False
+    frozen: bool = False
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
@@ -370,12 +503,12 @@ class Transaction:
             id=row.required("id", _to_int),
             week=row.required("week", _to_int),
             season=row.required("season", _to_int),
-            moveid=row.required("moveid", _to_str),
+            moveid=row.required("moveid", _to_name),
             player=row.nested_required("player", Player.from_api),
             oldteam=row.nested_required("oldteam", Team.from_api),
             newteam=row.nested_required("newteam", Team.from_api),
-            cancelled=row.required("cancelled", _to_bool),
-            frozen=row.required("frozen", _to_bool),
+            cancelled=row.defaulted("cancelled", _to_bool, False),
+            frozen=row.defaulted("frozen", _to_bool, False),
         )
 
     @property
@@ -391,9 +524,9 @@ class Transaction:
 
 @dataclass(frozen=True, slots=True)
 class TeamStandings:
-    """A team's standings row. Only id, team, wins and losses are required; the rest is informative."""
+    """A team's standings row. Only team, wins and losses are required; the rest is informative."""
 
-    id: int
+    id: int | None
     team: Team
     wins: int
     losses: int
@@ -413,10 +546,10 @@ class TeamStandings:
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
         row = _Row(cls.__name__, data, naive_tz)
         return cls(
-            id=row.required("id", _to_int),
+            id=row.lenient("id", _to_int),
             team=row.nested_required("team", Team.from_api),
-            wins=row.required("wins", _to_int),
-            losses=row.required("losses", _to_int),
+            wins=row.required("wins", _to_count),
+            losses=row.required("losses", _to_count),
             run_diff=row.lenient("run_diff", _to_int),
             home_wins=row.lenient("home_wins", _to_int),
             home_losses=row.lenient("home_losses", _to_int),
@@ -501,5 +634,5 @@ class CustomCommand:
             warning_sent=row.defaulted("warning_sent", _to_bool, False),
             is_active=row.defaulted("is_active", _to_bool, True),
             tags=row.optional("tags", _to_str_tuple),
-            raw=_frozen_copy(row.data),
+            raw=_frozen_copy(row),
         )

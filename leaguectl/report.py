@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
 from leaguectl.errors import ExitCode
+from leaguectl.logs import log_event
 from leaguectl.redact import scrub
+
+# Report entries are logged as they are recorded (docs/logging.md): every command gets its
+# INFO/WARNING/ERROR lines from the facts it reports, in one format, with nothing to call.
+log = logging.getLogger("leaguectl.report")
 
 
 def _clean(detail: dict[str, Any]) -> dict[str, Any]:
@@ -17,11 +23,18 @@ def _clean(detail: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Report:
-    """Everything one pass did. Commands append to it; ``cli.py`` renders it."""
+    """Everything one pass did. Commands append to it; ``cli.py`` renders it.
+
+    ``now`` is the pass's reference instant (``--now`` exactly, else the clock when
+    the pass started); ``started_at`` the host's wall clock at the start and
+    ``duration_s`` the pass's run time, both set by the pass runner.
+    """
 
     command: str
     now: datetime
     dry_run: bool = False
+    started_at: datetime | None = None
+    duration_s: float | None = None
     actions: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -31,25 +44,47 @@ class Report:
     exit_code: ExitCode | None = None
 
     def action(self, kind: str, target: str, **detail: Any) -> None:
-        """Record one change made (or, under --dry-run, planned)."""
-        self.actions.append({"kind": kind, "target": target, **_clean(detail)})
+        """Record one change made (or, under --dry-run, planned); logged at INFO."""
+        entry = {"kind": kind, "target": target, **_clean(detail)}
+        self.actions.append(entry)
+        if log.isEnabledFor(logging.INFO):
+            log_event(log, logging.INFO, "action", self.action_text(entry), {**entry, "dry_run": self.dry_run})
 
     def skip(self, reason: str, item: str | None = None, **detail: Any) -> None:
-        """Record something deliberately not done, and why."""
-        self.skipped.append(_clean({"reason": reason, "item": item, **detail}))
+        """Record something deliberately not done, and why; logged at INFO."""
+        entry = _clean({"reason": reason, "item": item, **detail})
+        self.skipped.append(entry)
+        if log.isEnabledFor(logging.INFO):
+            log_event(log, logging.INFO, "skip", _skip_text(entry), entry)
+
+    def notable_skip(self, reason: str, item: str | None = None, **detail: Any) -> None:
+        """Record a skip an admin should know of (another pass holds the lock); logged at WARNING."""
+        entry = _clean({"reason": reason, "item": item, **detail})
+        self.skipped.append(entry)
+        log_event(log, logging.WARNING, "skip", _skip_text(entry), entry)
 
     def error(self, message: str, item: str | None = None, **detail: Any) -> None:
-        """Record a failed item; the pass goes on with the others and exits 1."""
-        self.errors.append(_clean({"message": message, "item": item, **detail}))
+        """Record a failed item; the pass goes on with the others and exits 1. Logged at ERROR."""
+        entry = _clean({"message": message, "item": item, **detail})
+        self.errors.append(entry)
+        log_event(log, logging.ERROR, "error", _problem_text(entry), _facts(entry))
 
     def warn(self, message: str, item: str | None = None, **detail: Any) -> None:
-        """Record a problem that does not make the pass fail."""
-        self.warnings.append(_clean({"message": message, "item": item, **detail}))
+        """Record a problem that does not make the pass fail; logged at WARNING."""
+        entry = _clean({"message": message, "item": item, **detail})
+        self.warnings.append(entry)
+        log_event(log, logging.WARNING, "warning", _problem_text(entry), _facts(entry))
 
     def fail(self, message: str, code: ExitCode) -> None:
-        """End the pass with ``code`` (used by the runner for fatal errors)."""
+        """End the pass with ``code`` (used by the runner for fatal errors); logged at ERROR."""
         self.errors.append({"message": message, "fatal": True})
         self.exit_code = code
+        log_event(log, logging.ERROR, "fatal", message, {"exit_code": int(code), "fatal": True})
+
+    def action_text(self, entry: dict[str, Any]) -> str:
+        """One action as a human line: ``post #weekly-info (week=11)``, ``would …`` under --dry-run."""
+        prefix = "would " if self.dry_run else ""
+        return f"{prefix}{entry['kind']} {entry['target']}{_format_detail(entry, ('kind', 'target'))}"
 
     @property
     def final_exit_code(self) -> ExitCode:
@@ -67,6 +102,8 @@ class Report:
             "ok": self.ok,
             "dry_run": self.dry_run,
             "now": self.now.isoformat(),
+            "started_at": self.started_at.isoformat() if self.started_at is not None else None,
+            "duration_s": self.duration_s,
             "exit_code": int(self.final_exit_code),
             "actions": self.actions,
             "skipped": self.skipped,
@@ -85,20 +122,11 @@ class Report:
 
     def text_lines(self) -> list[str]:
         """A short human summary: one line per action, skip, warning and error."""
-        prefix = "would " if self.dry_run else ""
         lines = [f"{self.command}: {self.summary}" if self.summary else f"{self.command}:"]
-        for entry in self.actions:
-            extra = _format_detail(entry, ("kind", "target"))
-            lines.append(f"  {prefix}{entry['kind']} {entry['target']}{extra}")
-        for entry in self.skipped:
-            item = f" {entry['item']}" if entry.get("item") else ""
-            lines.append(f"  skipped{item}: {entry['reason']}")
-        for entry in self.warnings:
-            item = f" [{entry['item']}]" if entry.get("item") else ""
-            lines.append(f"  warning{item}: {entry['message']}")
-        for entry in self.errors:
-            item = f" [{entry['item']}]" if entry.get("item") else ""
-            lines.append(f"  error{item}: {entry['message']}")
+        lines.extend(f"  {self.action_text(entry)}" for entry in self.actions)
+        lines.extend(f"  {_skip_text(entry)}" for entry in self.skipped)
+        lines.extend(f"  warning{_item_tag(entry)}: {entry['message']}" for entry in self.warnings)
+        lines.extend(f"  error{_item_tag(entry)}: {entry['message']}" for entry in self.errors)
         for name, value in self.details.items():
             lines.extend(_format_section(name, value))
         if not (self.actions or self.skipped or self.warnings or self.errors):
@@ -107,6 +135,26 @@ class Report:
 
     def write_text(self, stream: TextIO) -> None:
         stream.write("\n".join(self.text_lines()) + "\n")
+
+
+def _item_tag(entry: dict[str, Any]) -> str:
+    return f" [{entry['item']}]" if entry.get("item") else ""
+
+
+def _skip_text(entry: dict[str, Any]) -> str:
+    item = f" {entry['item']}" if entry.get("item") else ""
+    return f"skipped{item}: {entry['reason']}"
+
+
+def _facts(entry: dict[str, Any]) -> dict[str, Any]:
+    """A warning's or error's fields for its log record: all but the message, which is the line itself."""
+    return {key: value for key, value in entry.items() if key != "message"}
+
+
+def _problem_text(entry: dict[str, Any]) -> str:
+    """A warning or error as one log line: ``[item] message``."""
+    item = f"[{entry['item']}] " if entry.get("item") else ""
+    return f"{item}{entry['message']}"
 
 
 def _format_detail(entry: dict[str, Any], skip: tuple[str, ...]) -> str:

@@ -53,6 +53,16 @@ class ShiftedClock:
         self._start = start.astimezone(UTC)
         self._mono0 = self._base.monotonic()
 
+    @property
+    def start(self) -> datetime:
+        """The ``--now`` instant itself: the pass's reference time (SPEC §3.4 ``now``)."""
+        return self._start
+
+    @property
+    def base(self) -> Clock:
+        """The clock underneath: the host's real clock (or a test's)."""
+        return self._base
+
     def now(self) -> datetime:
         from datetime import timedelta
 
@@ -103,9 +113,18 @@ def _real_sleep(seconds: float) -> None:
         time.sleep(seconds)
 
 
+DEFAULT_REQUEST_TIMEOUT = 30.0
+"""Total deadline of one HTTP request until settings say otherwise (``REQUEST_TIMEOUT_SECONDS``)."""
+CONNECT_TIMEOUT = 10.0
+
+
 @dataclass
 class Runtime:
-    """Everything a pass needs from the outside world, injected."""
+    """Everything a pass needs from the outside world, injected.
+
+    ``request_timeout`` is the total deadline of every HTTP request (connect, send and
+    the whole answer); the pass runner sets it from ``REQUEST_TIMEOUT_SECONDS``.
+    """
 
     clock: Clock = field(default_factory=SystemClock)
     sleep: Callable[[float], None] = _real_sleep
@@ -115,6 +134,7 @@ class Runtime:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     stats: HttpStats = field(default_factory=HttpStats)
     terminate_requested: bool = False
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     _tls_context: Any = field(default=None, init=False, repr=False, compare=False)
 
     def checkpoint(self) -> None:
@@ -131,26 +151,51 @@ class Runtime:
     def http_client(
         self,
         *,
-        base_url: str,
+        base_url: str = "",
         headers: Mapping[str, str] | None = None,
-        timeout: float = 30.0,
+        timeout: float | None = None,
+        service: str = "",
     ) -> httpx.Client:
-        """An ``httpx.Client`` on this runtime's transport (a mock in tests)."""
+        """An ``httpx.Client`` on this runtime's transport (a mock in tests), observed and bounded.
+
+        Every request of the client must be complete, body included, within ``timeout``
+        seconds (default: :attr:`request_timeout`) and is logged at DEBUG under
+        ``service`` (see :mod:`leaguectl.transport`).
+        """
         import httpx
+
+        from leaguectl.transport import observe
 
         if self._tls_context is None:  # one CA store per pass, loaded at the first handshake (leaguectl/tls.py)
             from leaguectl.tls import deferred_httpx_context
 
             self._tls_context = deferred_httpx_context()
-        return httpx.Client(
+        deadline = self.request_timeout if timeout is None else timeout
+        client = httpx.Client(
             base_url=base_url,
             headers=dict(headers or {}),
-            timeout=httpx.Timeout(timeout, connect=10.0),
+            timeout=httpx.Timeout(deadline, connect=min(CONNECT_TIMEOUT, deadline)),
             transport=self.transport,
             verify=self._tls_context,
             follow_redirects=False,
         )
+        return observe(client, deadline=deadline, service=service)
+
+    def wall_clock_now(self) -> datetime:
+        """The host's clock, whatever ``--now`` says (a report's ``started_at``)."""
+        clock = self.clock
+        return clock.base.now() if isinstance(clock, ShiftedClock) else clock.now()
 
     def stdout_is_terminal(self) -> bool:
         isatty = getattr(self.stdout, "isatty", None)
         return bool(isatty and isatty())
+
+    def terminal_width(self) -> int:
+        """Columns of the terminal stdout is on: ``COLUMNS`` when set, else the terminal's size, else 80."""
+        columns = self.environ.get("COLUMNS", "").strip()
+        if columns.isdigit() and int(columns) > 0:
+            return int(columns)
+        try:
+            return os.get_terminal_size(self.stdout.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            return 80

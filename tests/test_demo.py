@@ -104,7 +104,7 @@ def test_a_failing_pass_makes_the_demo_exit_nonzero_and_names_it(monkeypatch: py
     import leaguectl.sandbox
     import leaguectl.transactions.thaw
 
-    def broken_thaw(pc: Any) -> None:
+    def broken_thaw(pc: Any, **options: Any) -> None:
         raise RuntimeError("thaw exploded")
 
     real_scenario = leaguectl.sandbox.demo_scenario
@@ -124,6 +124,28 @@ def test_a_failing_pass_makes_the_demo_exit_nonzero_and_names_it(monkeypatch: py
     thaw = section(result.stdout, "thaw")
     assert "FAIL exit 70, expected 0: internal error (RuntimeError): thaw exploded" in thaw
     assert "ok   exit 0" in section(result.stdout, "cleanup-commands")
+
+
+def test_the_checks_expect_what_the_scenarios_demo_section_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    import leaguectl.sandbox
+
+    real_scenario = leaguectl.sandbox.demo_scenario
+
+    def other_expectations(now: datetime) -> dict[str, Any]:
+        scenario = real_scenario(now)
+        scenario["demo"]["expect"]["cleanup"]["summary_channel"] = "bot-logs"
+        paused = next(task for task in scenario["demo"]["tasks"] if task["name"] == "Old poll reminder")
+        paused["outcome"] = "run"
+        return scenario
+
+    monkeypatch.setattr(leaguectl.sandbox, "demo_scenario", other_expectations)
+    result = run_demo("--json")
+    assert result.exit_code == 1
+    passes = json.loads(result.stdout)["passes"]
+    cleanup = next(p for p in passes if p["command"] == "cleanup-commands")
+    assert {"ok": False, "text": "0 admin summary message(s)"} in cleanup["checks"]
+    assert passes[0]["command"] == "run-due-tasks" and "Old poll reminder" in passes[0]["why"]
+    assert {"ok": False, "text": "did not run: Old poll reminder"} in passes[0]["checks"]
 
 
 def test_commands_not_built_yet_are_named_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,12 +177,12 @@ def test_demo_refuses_dry_run() -> None:
 
 def test_tasks_due_close_together_share_one_run_due_tasks_pass() -> None:
     tasks: list[dict[str, Any]] = [
-        {"name": "a", "due_at": (START - timedelta(minutes=10)).isoformat(), "expect": "run, then every 2 hours"},
-        {"name": "b", "due_at": (START + timedelta(minutes=4)).isoformat(), "expect": "run once, then removed"},
-        {"name": "c", "due_at": (START + timedelta(days=1)).isoformat(), "expect": "run, then daily"},
-        {"name": "late", "due_at": (START + timedelta(days=9)).isoformat(), "expect": "run, then weekly"},
-        {"name": "paused", "due_at": START.isoformat(), "expect": "not run: paused"},
-        {"name": "broken", "due_at": None, "expect": "reported as malformed"},
+        {"name": "a", "due_at": (START - timedelta(minutes=10)).isoformat(), "outcome": "run"},
+        {"name": "b", "due_at": (START + timedelta(minutes=4)).isoformat(), "outcome": "run"},
+        {"name": "c", "due_at": (START + timedelta(days=1)).isoformat(), "outcome": "run"},
+        {"name": "late", "due_at": (START + timedelta(days=9)).isoformat(), "outcome": "run"},
+        {"name": "paused", "due_at": START.isoformat(), "outcome": "ignored"},
+        {"name": "broken", "outcome": "malformed"},
     ]
     runs = task_runs(tasks, START, START + timedelta(days=5))
     assert runs == [

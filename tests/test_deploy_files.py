@@ -78,6 +78,15 @@ SINGLE = Variant("single", SYSTEMD, "", "leaguectl.target", "leaguectl-notify@.s
 MULTI_LEAGUE = Variant("multi-league", MULTI, "@", "leaguectl@%i.target", "leaguectl-league-notify@.service")
 VARIANTS = (SINGLE, MULTI_LEAGUE)
 
+def doctor_unit(variant: Variant) -> str:
+    return f"leaguectl-doctor{variant.suffix}.service"
+
+
+# What a unit's settings come from: every service of a variant (doctor and notifier included) has the same.
+SETTINGS_KEYS = (
+    "EnvironmentFile", "LoadCredential", "SetCredential", "Environment", "User", "StateDirectory", "RuntimeDirectory",
+)
+
 HARDENING = {
     "ProtectSystem": "strict",
     "ProtectHome": "yes",
@@ -169,7 +178,7 @@ def test_every_scheduled_command_has_a_service_and_a_timer(variant: Variant, com
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 def test_the_unit_directories_hold_only_leaguectl_units_that_are_commented_for_an_admin(variant: Variant) -> None:
     expected = {unit_path(variant, c, kind).name for c in COMMANDS for kind in ("service", "timer")}
-    expected |= {variant.notify_template, variant.target.replace("%i", "")}
+    expected |= {variant.notify_template, variant.target.replace("%i", ""), doctor_unit(variant)}
     assert {p.name for p in unit_files(variant.directory)} == expected
     for path in unit_files(variant.directory):
         lines = path.read_text().splitlines()
@@ -273,8 +282,8 @@ def test_every_failure_is_reported_by_a_notify_unit_that_cannot_loop(variant: Va
     assert seconds(single(notify, "Service", "TimeoutStartSec")) <= 600
     # The alert reads the same settings and credentials as the passes it reports on.
     reference = service_of(variant, "thaw")
-    for key in ("EnvironmentFile", "LoadCredential", "User", "StateDirectory", "RuntimeDirectory"):
-        assert notify["Service"][key] == [v for v in reference["Service"][key] if "google-sheets" not in v], key
+    for key in SETTINGS_KEYS:
+        assert notify["Service"].get(key) == reference["Service"].get(key), key
     template_stem = variant.notify_template.split("@")[0]
     for command in COMMANDS:
         on_failure = single(service_of(variant, command), "Unit", "OnFailure")
@@ -413,9 +422,41 @@ def test_frequent_timers_elapse_at_their_period(command: str) -> None:
 def test_league_calendar_timers_all_name_the_league_zone_of_the_other_deploy_files(variant: Variant) -> None:
     (zone,) = {calendar_zone(single(timer_of(variant, c), "Timer", "OnCalendar")) for c in LEAGUE_CALENDAR_COMMANDS}
     configmap_zone = load_manifest(K8S / "configmap.yaml")["data"]["LEAGUE_TIMEZONE"]
-    assert same_zone(zone, crontab_environment()["LEAGUE_TIMEZONE"])
     assert same_zone(zone, configmap_zone)
     assert {cronjob(c)["spec"]["timeZone"] for c in LEAGUE_CALENDAR_COMMANDS} == {configmap_zone}
+
+
+def test_no_crontab_or_unit_line_sets_a_setting_that_would_beat_the_config_file() -> None:
+    """The environment beats the TOML file, so a shipped LEAGUE_TIMEZONE= line would move the calendar."""
+    from leaguectl.settings import SETTING_FIELDS
+
+    names = {name for f in SETTING_FIELDS for name in (f.metadata["env"], *f.metadata["aliases"])}
+    names |= {f"{name}_FILE" for name in names}
+    assert not names & set(crontab_environment()), "crontab.example sets a setting"
+    for variant in VARIANTS:
+        for path in variant.directory.glob("*.service"):
+            assigned = {value.split("=", 1)[0] for value in parse_unit(path)["Service"].get("Environment", [])}
+            assert not names & assigned, f"{path.name} sets {sorted(names & assigned)}"
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_every_service_and_the_doctor_unit_read_the_same_settings(variant: Variant) -> None:
+    doctor = parse_unit(variant.directory / doctor_unit(variant))
+    assert single(doctor, "Service", "Type") == "oneshot"
+    assert single(doctor, "Service", "ExecStart") == "/usr/bin/env leaguectl doctor"
+    assert "OnFailure" not in doctor["Unit"] and "Install" not in doctor
+    for command in COMMANDS:
+        unit = service_of(variant, command)
+        for key in SETTINGS_KEYS:
+            assert unit["Service"].get(key) == doctor["Service"].get(key), f"{command}: {key}="
+    for key, value in HARDENING.items():
+        assert single(doctor, "Service", key) == value, key
+    # Optional credentials fall back to a blank value (leaguectl: "not given") instead of failing the start.
+    loaded = {value.split(":", 1)[0] for value in doctor["Service"]["LoadCredential"]}
+    defaults = {value.split(":", 1)[0] for value in doctor["Service"]["SetCredential"]}
+    assert defaults == loaded - {"discord-bot-token", "league-api-token"}
+    assert {"google-sheets-credentials", "thaw-tiebreak-secret", "letta-api-key"} <= defaults
+    assert all(value.endswith(":\\n") for value in doctor["Service"]["SetCredential"])
 
 
 def same_zone(first: str, second: str) -> bool:
@@ -446,7 +487,8 @@ def test_every_command_the_deploy_files_run_is_a_real_leaguectl_command() -> Non
     used |= {single(service_of(v, c), "Service", "ExecStart").split()[2] for v in VARIANTS for c in COMMANDS}
     used |= {cronjob(c)["container"]["command"][1] for c in COMMANDS}
     used |= {parse_unit(v.directory / v.notify_template)["Service"]["ExecStart"][0].split()[2] for v in VARIANTS}
-    assert used == set(COMMANDS) | {"alert"}
+    used |= {single(parse_unit(v.directory / doctor_unit(v)), "Service", "ExecStart").split()[2] for v in VARIANTS}
+    assert used == set(COMMANDS) | {"alert", "doctor"}
     assert used <= registered, f"not leaguectl commands: {sorted(used - registered)}"
 
 
@@ -580,6 +622,9 @@ def test_crontab_freeze_and_thaw_lines_fire_at_league_midnight_whatever_the_syst
         assert cron_matches(job.fields, system_time), f"league midnight = system {system_time:%a %H:%M}"
 
 
+CRON_TEST_ZONE = "America/New_York"
+
+
 def run_cron_command(shell: str, tmp_path: Path, date_output: str) -> tuple[list[str], list[str]]:
     """Run a crontab command as cron would (\\% → %, /bin/sh) with stub date and flock.
 
@@ -591,6 +636,10 @@ def run_cron_command(shell: str, tmp_path: Path, date_output: str) -> tuple[list
     log = tmp_path / "calls"
     (stubs / "date").write_text(f'#!/bin/sh\nprintf "date %s %s\\n" "$TZ" "$*" >>{log}\necho "$FAKE_DATE"\n')
     (stubs / "flock").write_text(f'#!/bin/sh\nprintf "flock %s\\n" "$*" >>{log}\n')
+    # The league-time guards ask leaguectl for the zone (doctor --print-setting LEAGUE_TIMEZONE).
+    (stubs / "leaguectl").write_text(
+        f'#!/bin/sh\nprintf "leaguectl %s\\n" "$*" >>{log}\necho "{CRON_TEST_ZONE}"\n'
+    )
     for stub in stubs.iterdir():
         stub.chmod(0o755)
     log.write_text("")
@@ -632,7 +681,7 @@ def test_crontab_league_time_guards_let_freeze_begin_and_thaw_through_only_at_th
     (job,) = [job for job in crontab_jobs() if job.command == command]
     flock_args, date_calls = run_cron_command(job.shell, tmp_path, date_output=league_now)
     assert bool(flock_args) == runs
-    assert date_calls == [f"{crontab_environment()['LEAGUE_TIMEZONE']} {date_format}"]
+    assert date_calls == [f"{CRON_TEST_ZONE} {date_format}"]
 
 
 # --- Kubernetes manifests ---------------------------------------------------------------------------
@@ -845,8 +894,11 @@ def test_cronjob_retries_the_same_exit_codes_as_the_systemd_unit(command: str) -
     prevented = single(service_of(SINGLE, command), "Service", "RestartPreventExitStatus").split()
     assert fail_now == {int(code) for code in prevented} - {127}
     assert any(
-        rule["action"] == "Ignore" and rule["onPodConditions"] == [{"type": "DisruptionTarget"}] for rule in rules
+        rule["action"] == "Ignore" and rule["onPodConditions"] == [{"type": "DisruptionTarget", "status": "True"}]
+        for rule in rules
     )
+    # Kubernetes 1.27's schema requires onPodConditions on every rule; empty means "exit codes only".
+    assert all(rule["onPodConditions"] == [] for rule in rules if "onExitCodes" in rule)
     assert job_spec["backoffLimit"] >= 1
     timeout = seconds(single(service_of(SINGLE, command), "Service", "TimeoutStartSec"))
     assert job_spec["activeDeadlineSeconds"] == timeout
@@ -881,6 +933,16 @@ def test_cronjob_pods_run_unprivileged_on_a_read_only_root_with_bounded_memory(c
     mounts = {mount["mountPath"] for mount in container["volumeMounts"]}
     configmap = load_manifest(K8S / "configmap.yaml")["data"]
     assert Path(configmap["LOCK_DIR"]).parent.as_posix() in mounts, "the lock directory must be writable"
+
+
+def test_cronjobs_log_json_lines_and_keep_home_and_tmpdir_on_the_writable_tmp() -> None:
+    configmap = load_manifest(K8S / "configmap.yaml")["data"]
+    assert configmap["LEAGUECTL_LOG_FORMAT"] == "json"
+    assert configmap["HOME"] == configmap["TMPDIR"] == "/tmp"
+    for command in COMMANDS:
+        container = cronjob(command)["container"]
+        assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"], command
+        assert not {item["name"] for item in container.get("env", [])} & {"HOME", "TMPDIR", "LEAGUECTL_LOG_FORMAT"}
 
 
 def test_kustomization_applies_every_cronjob_and_the_configmap_but_never_the_secret() -> None:

@@ -12,12 +12,16 @@ from urllib.parse import unquote
 import httpx
 import pytest
 import respx
+from hypothesis import given
+from hypothesis import strategies as st
 
+from leaguectl.discord_fit import fit_message
 from leaguectl.discord_rest import (
     DiscordClient,
     DiscordError,
     DMResult,
     InvalidPayload,
+    identity_nonce,
     snowflake_at,
     snowflake_time,
     validate_message,
@@ -80,14 +84,14 @@ def test_create_sends_no_pings_by_default_with_an_enforced_nonce(client: Discord
         return_value=httpx.Response(200, json={"id": MESSAGE, "content": "@everyone hi"})
     )
 
-    created = client.create_message(CHANNEL, content="@everyone hi")
+    created = client.create_message(CHANNEL, content="@everyone hi", nonce="n1")
 
     assert created["id"] == MESSAGE
     body = sent(route)
     assert body["allowed_mentions"] == {"parse": []}
     assert body["content"] == "@everyone hi"
     assert body["enforce_nonce"] is True
-    assert len(body["nonce"]) <= 25
+    assert body["nonce"] == "n1"
 
 
 def test_create_keeps_explicit_allowed_mentions_flags_and_nonce(client: DiscordClient, api: respx.MockRouter) -> None:
@@ -102,20 +106,32 @@ def test_create_keeps_explicit_allowed_mentions_flags_and_nonce(client: DiscordC
     assert (body["nonce"], body["enforce_nonce"], body["flags"]) == ("week-12-freeze", True, 4096)
 
 
-def test_the_derived_nonce_depends_on_channel_payload_and_client(runtime: Runtime, api: respx.MockRouter) -> None:
-    route = api.post(url__regex=r"/channels/\d+/messages$").mock(return_value=httpx.Response(200, json={"id": "1"}))
-    first = DiscordClient(base_url=BASE, token=TOKEN, runtime=runtime)
-    first.create_message(CHANNEL, content="a")
-    first.create_message(CHANNEL, content="a")
-    first.create_message(CHANNEL, content="b")
-    first.create_message(DM_CHANNEL, content="a")
-    runtime.sleep(60)
-    DiscordClient(base_url=BASE, token=TOKEN, runtime=runtime).create_message(CHANNEL, content="a")
+def test_identity_nonces_are_equal_for_equal_parts_and_differ_for_any_other_part() -> None:
+    first = identity_nonce("freeze-announce", GUILD, 13, 7)
 
-    nonces = [body_of(call)["nonce"] for call in route.calls]
-    assert nonces[0] == nonces[1]
-    assert len(set(nonces)) == 4
+    assert first == identity_nonce("freeze-announce", GUILD, 13, 7)
+    assert len(first) <= 25
+    others = {
+        identity_nonce("freeze-announce", GUILD, 13, 8),
+        identity_nonce("thaw-announce", GUILD, 13, 7),
+        identity_nonce("freeze-announce", "1" + GUILD, 13, 7),
+        identity_nonce("freeze-announce", GUILD, "13\x1f7"),
+        identity_nonce("a", "bc"),
+        identity_nonce("ab", "c"),
+    }
+    assert first not in others and len(others) == 6
 
+
+@given(st.lists(st.text(), min_size=1, max_size=5))
+def test_any_identity_gives_a_valid_nonce(parts: list[str]) -> None:
+    nonce = identity_nonce(*parts)
+
+    assert 0 < len(nonce) <= 25 and nonce == identity_nonce(*parts)
+
+
+def test_a_message_create_needs_a_nonce(client: DiscordClient) -> None:
+    with pytest.raises(TypeError):
+        client.create_message(CHANNEL, content="hi")  # type: ignore[call-arg]
 
 def test_edit_sends_only_given_fields_and_always_no_pings(client: DiscordClient, api: respx.MockRouter) -> None:
     route = api.patch(f"/channels/{CHANNEL}/messages/{MESSAGE}").mock(
@@ -149,35 +165,94 @@ def _embed_with_fields(count: int, value: str = "v") -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({"content": "x" * 2001}, "content: 2001 characters, limit 2000"),
-        ({"embeds": [{"title": "t"}] * 11}, "embeds: 11 embeds, limit 10"),
-        ({"embeds": [{"title": "t" * 257}]}, "embeds[0].title: 257 characters, limit 256"),
-        ({"embeds": [{}, {"description": "d" * 4097}]}, "embeds[1].description: 4097 characters, limit 4096"),
-        ({"embeds": [_embed_with_fields(26)]}, "embeds[0].fields: 26 fields, limit 25"),
+        ({"content": "x" * 2001}, "content: 2001 → 2000 characters"),
+        ({"embeds": [{"title": "t"}] * 11}, "embeds: 11 → 10 embeds"),
+        ({"embeds": [{"title": "t" * 257}]}, "embeds[0].title: 257 → 256 characters"),
+        ({"embeds": [{}, {"description": "d" * 4097}]}, "embeds[1].description: 4097 → 4096 characters"),
+        ({"embeds": [_embed_with_fields(26)]}, "embeds[0].fields: 26 → 25 fields"),
         (
             {"embeds": [{"fields": [{"name": "a", "value": "b"}, {"name": "n" * 257, "value": "b"}]}]},
-            "embeds[0].fields[1].name: 257 characters, limit 256",
+            "embeds[0].fields[1].name: 257 → 256 characters",
         ),
         (
             {"embeds": [{"fields": [{"name": "a", "value": "b"}] * 2 + [{"name": "c", "value": "v" * 1100}]}]},
-            "embeds[0].fields[2].value: 1100 characters, limit 1024",
+            "embeds[0].fields[2].value: 1100 → 1024 characters",
         ),
-        ({"embeds": [{"fields": [{"name": "a", "value": "  "}]}]}, "embeds[0].fields[0].value: must not be blank"),
-        ({"embeds": [{"footer": {"text": "f" * 2049}}]}, "embeds[0].footer.text: 2049 characters, limit 2048"),
-        ({"embeds": [{"author": {"name": "a" * 257}}]}, "embeds[0].author.name: 257 characters, limit 256"),
+        ({"embeds": [{"footer": {"text": "f" * 2049}}]}, "embeds[0].footer.text: 2049 → 2048 characters"),
+        ({"embeds": [{"author": {"name": "a" * 257}}]}, "embeds[0].author.name: 257 → 256 characters"),
         (
             {"embeds": [{"description": "d" * 4000}, {"description": "d" * 2001}]},
-            "embeds: 6001 characters in total across all embeds, limit 6000",
+            "embeds: 6001 → 6000 characters in total",
         ),
+        ({"embeds": [_embed_with_fields(25, "v" * 1000)]}, "→ 6000 characters in total"),
+    ],
+)
+def test_texts_over_discords_limits_are_cut_visibly_before_sending(
+    client: DiscordClient, api: respx.MockRouter, kwargs: dict[str, Any], expected: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    route = api.post(f"/channels/{CHANNEL}/messages").mock(return_value=httpx.Response(200, json={"id": "1"}))
+
+    with caplog.at_level("WARNING", logger="leaguectl.discord"):
+        client.create_message(CHANNEL, nonce="n", **kwargs)
+
+    body = sent(route)
+    validate_message(body)
+    assert expected in caplog.text
+    texts = json.dumps(body, ensure_ascii=False)
+    assert "…" in texts
+
+
+def test_a_blank_field_is_sent_as_a_zero_width_space(client: DiscordClient, api: respx.MockRouter) -> None:
+    route = api.post(f"/channels/{CHANNEL}/messages").mock(return_value=httpx.Response(200, json={"id": "1"}))
+
+    client.create_message(CHANNEL, nonce="n", embeds=[{"fields": [{"name": "a", "value": "  "}]}])
+
+    assert sent(route)["embeds"][0]["fields"][0]["value"] == "\u200b"
+
+
+def test_fitting_leaves_the_callers_payload_untouched_and_keeps_what_fits() -> None:
+    embeds = [{"title": "Week 7", "description": "d" * 5000, "footer": {"text": "f" * 1000}}]
+    original = json.dumps(embeds)
+
+    fitted = fit_message({"content": "ok", "embeds": embeds})
+
+    assert json.dumps(embeds) == original
+    assert fitted.payload["content"] == "ok"
+    assert fitted.payload["embeds"][0]["title"] == "Week 7"
+    assert fitted.payload["embeds"][0]["description"] == "d" * 4095 + "…"
+    validate_message(fitted.payload)
+
+
+@given(
+    content=st.text(max_size=2500),
+    titles=st.lists(st.text(max_size=400), max_size=12),
+    values=st.lists(st.text(max_size=1500), max_size=30),
+)
+def test_any_text_is_made_to_fit(content: str, titles: list[str], values: list[str]) -> None:
+    fields = [{"name": "n", "value": value} for value in values]
+    embeds = [{"title": title or "t", "fields": fields} for title in titles]
+
+    fitted = fit_message({"content": content if content.strip() else "c", "embeds": embeds})
+
+    validate_message(fitted.payload)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"embeds": [{"fields": "not a list"}]}, "embeds[0].fields: expected a list of fields"),
+        ({"content": 5}, "content: expected a string"),
         ({"content": "hi", "nonce": "n" * 26}, "nonce: 26 characters, limit 25"),
         ({"content": "   "}, "message: empty"),
         ({}, "message: empty"),
     ],
 )
-def test_limits_are_checked_before_any_request(
+def test_malformed_messages_are_refused_before_any_request(
     client: DiscordClient, api: respx.MockRouter, kwargs: dict[str, Any], expected: str
 ) -> None:
     route = api.post(f"/channels/{CHANNEL}/messages").mock(return_value=httpx.Response(200, json={"id": "1"}))
+    kwargs = {"nonce": "n", **kwargs}
 
     with pytest.raises(InvalidPayload) as caught:
         client.create_message(CHANNEL, **kwargs)
@@ -191,24 +266,26 @@ def test_embed_text_is_measured_after_trimming_whitespace() -> None:
     validate_message({"content": "x" * 2000})
 
 
-def test_an_edit_over_the_limits_is_refused_before_any_request(client: DiscordClient, api: respx.MockRouter) -> None:
+def test_an_edit_over_the_limits_is_cut_before_sending(client: DiscordClient, api: respx.MockRouter) -> None:
     route = api.patch(f"/channels/{CHANNEL}/messages/{MESSAGE}").mock(return_value=httpx.Response(200, json={}))
 
-    with pytest.raises(InvalidPayload, match=r"embeds\[0\]\.description"):
-        client.edit_message(CHANNEL, MESSAGE, embeds=[{"description": "d" * 5000}])
+    client.edit_message(CHANNEL, MESSAGE, embeds=[{"description": "d" * 5000}])
 
-    assert not route.called
+    assert sent(route)["embeds"][0]["description"] == "d" * 4095 + "…"
 
 
-def test_voice_status_over_500_characters_is_refused(client: DiscordClient, api: respx.MockRouter) -> None:
+def test_voice_status_over_500_characters_is_cut_visibly(client: DiscordClient, api: respx.MockRouter) -> None:
     route = api.put(f"/channels/{CHANNEL}/voice-status").mock(return_value=httpx.Response(204))
 
-    with pytest.raises(InvalidPayload, match="status: 501 characters, limit 500"):
-        client.set_voice_status(CHANNEL, "s" * 501)
+    client.set_voice_status(CHANNEL, "s" * 501)
     client.set_voice_status(CHANNEL, "Game 3: NYY @ BOS")
     client.set_voice_status(CHANNEL, None)
 
-    assert [body_of(call) for call in route.calls] == [{"status": "Game 3: NYY @ BOS"}, {"status": None}]
+    assert [body_of(call) for call in route.calls] == [
+        {"status": "s" * 499 + "…"},
+        {"status": "Game 3: NYY @ BOS"},
+        {"status": None},
+    ]
 
 
 # --- reading messages -------------------------------------------------------------------------
@@ -276,12 +353,10 @@ def test_before_after_and_limit_bound_the_iteration(client: DiscordClient, api: 
     assert history.queries[-1]["limit"] == "20"
 
 
-def test_missing_message_and_channel_are_none_not_errors(client: DiscordClient, api: respx.MockRouter) -> None:
-    api.get(f"/channels/{CHANNEL}/messages/{MESSAGE}").mock(return_value=error(404, 10008))
+def test_missing_channel_and_member_are_none_not_errors(client: DiscordClient, api: respx.MockRouter) -> None:
     api.get(f"/channels/{CHANNEL}").mock(return_value=error(404, 10003))
     api.get(f"/guilds/{GUILD}/members/{USER}").mock(return_value=error(404, 10007))
 
-    assert client.get_message(CHANNEL, MESSAGE) is None
     assert client.get_channel(CHANNEL) is None
     assert client.guild_member(GUILD, USER) is None
 
@@ -365,7 +440,7 @@ def _dm_routes(api: respx.MockRouter, send: httpx.Response) -> tuple[respx.Route
 def test_a_closed_dm_is_a_result_not_an_exception(client: DiscordClient, api: respx.MockRouter, code: int) -> None:
     _dm_routes(api, error(403, code, "Cannot send messages to this user"))
 
-    result = client.send_dm(USER, content="Your trade was processed")
+    result = client.send_dm(USER, content="Your trade was processed", nonce="n")
 
     assert result == DMResult(delivered=False, message=None, reason="dms-closed")
 
@@ -373,14 +448,16 @@ def test_a_closed_dm_is_a_result_not_an_exception(client: DiscordClient, api: re
 def test_a_dm_to_an_unknown_user_is_a_result(client: DiscordClient, api: respx.MockRouter) -> None:
     api.post("/users/@me/channels").mock(return_value=error(400, 10013, "Unknown User"))
 
-    assert client.send_dm(USER, content="hi") == DMResult(delivered=False, message=None, reason="unknown-user")
+    result = client.send_dm(USER, content="hi", nonce="n")
+
+    assert result == DMResult(delivered=False, message=None, reason="unknown-user")
 
 
 def test_a_delivered_dm_opens_the_channel_once(client: DiscordClient, api: respx.MockRouter) -> None:
     opened, posted = _dm_routes(api, httpx.Response(200, json={"id": MESSAGE}))
 
-    first = client.send_dm(USER, content="one")
-    second = client.send_dm(USER, content="two")
+    first = client.send_dm(USER, content="one", nonce="n")
+    second = client.send_dm(USER, content="two", nonce="n")
 
     assert first == DMResult(delivered=True, message={"id": MESSAGE}, reason=None)
     assert second.delivered
@@ -393,14 +470,14 @@ def test_other_dm_failures_still_raise(client: DiscordClient, api: respx.MockRou
     _dm_routes(api, error(403, 50013, "Missing Permissions"))
 
     with pytest.raises(DiscordError):
-        client.send_dm(USER, content="hi")
+        client.send_dm(USER, content="hi", nonce="n")
 
 
 def test_an_invalid_dm_is_refused_before_opening_the_channel(client: DiscordClient, api: respx.MockRouter) -> None:
     opened, _ = _dm_routes(api, httpx.Response(200, json={"id": MESSAGE}))
 
     with pytest.raises(InvalidPayload):
-        client.send_dm(USER, content="x" * 2001)
+        client.send_dm(USER, content="   ", nonce="n")
 
     assert not opened.called
 

@@ -72,6 +72,10 @@ def message(message_id: str = MESSAGE, channel_id: str = CHANNEL) -> dict[str, A
     return {"id": message_id, "channel_id": channel_id, "content": "hi"}
 
 
+def channel(channel_id: str = CHANNEL) -> dict[str, Any]:
+    return {"id": channel_id, "type": 0, "name": "general"}
+
+
 def timed(clock: FakeClock, responses: list[httpx.Response]) -> tuple[list[float], Callable[..., httpx.Response]]:
     """A respx side effect that answers in order and records when each request arrived."""
     arrivals: list[float] = []
@@ -84,8 +88,9 @@ def timed(clock: FakeClock, responses: list[httpx.Response]) -> tuple[list[float
     return arrivals, answer
 
 
-def message_route(api: respx.MockRouter, channel: str = CHANNEL) -> respx.Route:
-    return api.get(f"/channels/{channel}/messages/{MESSAGE}")
+def channel_route(api: respx.MockRouter, channel: str = CHANNEL) -> respx.Route:
+    """GET /channels/{id}: a read whose bucket is per channel, as most of the client's routes are."""
+    return api.get(f"/channels/{channel}")
 
 
 # --- buckets ---------------------------------------------------------------------------
@@ -97,14 +102,14 @@ def test_no_request_is_sent_while_the_bucket_is_exhausted(
     arrivals, answer = timed(
         clock,
         [
-            httpx.Response(200, json=message(), headers=limited(0, 2.5)),
-            httpx.Response(200, json=message(), headers=limited(4, 5.0)),
+            httpx.Response(200, json=channel(), headers=limited(0, 2.5)),
+            httpx.Response(200, json=channel(), headers=limited(4, 5.0)),
         ],
     )
-    message_route(api).mock(side_effect=answer)
+    channel_route(api).mock(side_effect=answer)
 
-    client.get_message(CHANNEL, MESSAGE)
-    client.get_message(CHANNEL, MESSAGE)
+    client.get_channel(CHANNEL)
+    client.get_channel(CHANNEL)
 
     assert clock.slept == pytest.approx([2.5])
     assert arrivals[1] - arrivals[0] == pytest.approx(2.5)
@@ -113,41 +118,41 @@ def test_no_request_is_sent_while_the_bucket_is_exhausted(
 def test_a_bucket_with_requests_left_does_not_wait(
     client: DiscordClient, api: respx.MockRouter, clock: FakeClock
 ) -> None:
-    message_route(api).mock(return_value=httpx.Response(200, json=message(), headers=limited(3, 2.0)))
+    channel_route(api).mock(return_value=httpx.Response(200, json=channel(), headers=limited(3, 2.0)))
 
     for _ in range(3):
-        client.get_message(CHANNEL, MESSAGE)
+        client.get_channel(CHANNEL)
 
     assert clock.slept == []
 
 
 def test_two_channels_do_not_share_a_bucket(client: DiscordClient, api: respx.MockRouter, clock: FakeClock) -> None:
-    message_route(api, CHANNEL).mock(return_value=httpx.Response(200, json=message(), headers=limited(0, 3.0)))
-    message_route(api, OTHER_CHANNEL).mock(
-        return_value=httpx.Response(200, json=message(channel_id=OTHER_CHANNEL), headers=limited(4, 3.0))
+    channel_route(api, CHANNEL).mock(return_value=httpx.Response(200, json=channel(), headers=limited(0, 3.0)))
+    channel_route(api, OTHER_CHANNEL).mock(
+        return_value=httpx.Response(200, json=channel(OTHER_CHANNEL), headers=limited(4, 3.0))
     )
 
-    client.get_message(CHANNEL, MESSAGE)
-    client.get_message(OTHER_CHANNEL, MESSAGE)
+    client.get_channel(CHANNEL)
+    client.get_channel(OTHER_CHANNEL)
     assert clock.slept == []
 
-    client.get_message(CHANNEL, MESSAGE)
+    client.get_channel(CHANNEL)
     assert clock.slept == pytest.approx([3.0])
 
 
 def test_routes_that_discord_puts_in_one_bucket_share_its_state(
     client: DiscordClient, api: respx.MockRouter, clock: FakeClock
 ) -> None:
-    message_route(api).mock(
-        return_value=httpx.Response(200, json=message(), headers=limited(3, 1.5, bucket="shared-hash"))
+    channel_route(api).mock(
+        return_value=httpx.Response(200, json=channel(), headers=limited(3, 1.5, bucket="shared-hash"))
     )
     api.get(f"/channels/{CHANNEL}/messages").mock(
         return_value=httpx.Response(200, json=[], headers=limited(0, 1.5, bucket="shared-hash"))
     )
 
-    client.get_message(CHANNEL, MESSAGE)  # this route's last answer said 3 left...
+    client.get_channel(CHANNEL)  # this route's last answer said 3 left...
     list(client.iter_messages(CHANNEL, limit=10))  # ...but the shared bucket is now empty
-    client.get_message(CHANNEL, MESSAGE)
+    client.get_channel(CHANNEL)
 
     assert clock.slept == pytest.approx([1.5])
 
@@ -155,13 +160,13 @@ def test_routes_that_discord_puts_in_one_bucket_share_its_state(
 def test_the_global_request_rate_stays_under_fifty_per_second(
     client: DiscordClient, api: respx.MockRouter, clock: FakeClock
 ) -> None:
-    message_route(api).mock(return_value=httpx.Response(200, json=message()))
+    channel_route(api).mock(return_value=httpx.Response(200, json=channel()))
 
     for _ in range(GLOBAL_REQUESTS_PER_SECOND):
-        client.get_message(CHANNEL, MESSAGE)
+        client.get_channel(CHANNEL)
     assert clock.slept == []
 
-    client.get_message(CHANNEL, MESSAGE)
+    client.get_channel(CHANNEL)
     assert clock.slept == pytest.approx([1.0])
     assert GLOBAL_REQUESTS_PER_SECOND < 50
 
@@ -180,12 +185,12 @@ def test_a_429_waits_the_float_retry_after_then_succeeds(
                 json={"message": "The write action ...", "retry_after": 0.3, "global": False, "code": 20028},
                 headers={"Retry-After": "1", "X-RateLimit-Scope": "shared"},
             ),
-            httpx.Response(200, json=message()),
+            httpx.Response(200, json=channel()),
         ],
     )
-    message_route(api).mock(side_effect=answer)
+    channel_route(api).mock(side_effect=answer)
 
-    assert client.get_message(CHANNEL, MESSAGE) == message()
+    assert client.get_channel(CHANNEL) == channel()
 
     assert clock.slept == pytest.approx([0.3])
     assert arrivals[1] - arrivals[0] == pytest.approx(0.3)
@@ -194,14 +199,14 @@ def test_a_429_waits_the_float_retry_after_then_succeeds(
 
 
 def test_a_global_429_waits_before_the_retry(client: DiscordClient, api: respx.MockRouter, clock: FakeClock) -> None:
-    message_route(api).mock(
+    channel_route(api).mock(
         side_effect=[
             httpx.Response(429, json={"message": "You are being rate limited.", "retry_after": 2.0, "global": True}),
-            httpx.Response(200, json=message()),
+            httpx.Response(200, json=channel()),
         ]
     )
 
-    client.get_message(CHANNEL, MESSAGE)
+    client.get_channel(CHANNEL)
 
     assert clock.slept == pytest.approx([2.0])
 
@@ -218,10 +223,10 @@ def test_a_global_429_waits_before_the_retry(client: DiscordClient, api: respx.M
 def test_a_429_is_recognised_as_global_by_its_flag_or_scope(
     client: DiscordClient, api: respx.MockRouter, body: dict[str, Any], headers: dict[str, str], reason: str
 ) -> None:
-    message_route(api).mock(return_value=httpx.Response(429, json=body, headers=headers))
+    channel_route(api).mock(return_value=httpx.Response(429, json=body, headers=headers))
 
     with pytest.raises(RateLimitedTooLong, match=reason):
-        client.get_message(CHANNEL, MESSAGE)
+        client.get_channel(CHANNEL)
 
 
 def test_the_limiter_holds_every_route_during_a_global_block(runtime: Runtime, clock: FakeClock) -> None:
@@ -239,16 +244,16 @@ def test_the_limiter_holds_every_route_during_a_global_block(runtime: Runtime, c
 def test_a_non_global_429_does_not_hold_other_channels(
     client: DiscordClient, api: respx.MockRouter, clock: FakeClock
 ) -> None:
-    message_route(api, CHANNEL).mock(
+    channel_route(api, CHANNEL).mock(
         side_effect=[
             httpx.Response(429, json={"message": "limited", "retry_after": 5.0, "global": False}),
-            httpx.Response(200, json=message()),
+            httpx.Response(200, json=channel()),
         ]
     )
-    message_route(api, OTHER_CHANNEL).mock(return_value=httpx.Response(200, json=message()))
+    channel_route(api, OTHER_CHANNEL).mock(return_value=httpx.Response(200, json=channel()))
 
-    client.get_message(CHANNEL, MESSAGE)
-    client.get_message(OTHER_CHANNEL, MESSAGE)
+    client.get_channel(CHANNEL)
+    client.get_channel(OTHER_CHANNEL)
 
     assert clock.slept == pytest.approx([5.0])
 
@@ -264,10 +269,10 @@ def test_a_non_global_429_does_not_hold_other_channels(
 def test_a_429_without_a_json_retry_after_is_a_ban_and_aborts(
     client: DiscordClient, api: respx.MockRouter, clock: FakeClock, response: httpx.Response
 ) -> None:
-    route = message_route(api).mock(return_value=response)
+    route = channel_route(api).mock(return_value=response)
 
     with pytest.raises(DiscordBanned) as caught:
-        client.get_message(CHANNEL, MESSAGE)
+        client.get_channel(CHANNEL)
 
     assert route.call_count == 1
     assert clock.slept == []
@@ -297,12 +302,12 @@ def test_a_retry_after_beyond_the_wait_cap_stops_the_pass_without_waiting(
 def test_an_exhausted_bucket_resetting_beyond_the_cap_stops_before_sending(
     runtime: Runtime, api: respx.MockRouter, clock: FakeClock
 ) -> None:
-    route = message_route(api).mock(return_value=httpx.Response(200, json=message(), headers=limited(0, 90.0)))
+    route = channel_route(api).mock(return_value=httpx.Response(200, json=channel(), headers=limited(0, 90.0)))
     discord = DiscordClient(base_url=BASE, token=TOKEN, runtime=runtime, max_wait=30.0)
 
-    discord.get_message(CHANNEL, MESSAGE)
+    discord.get_channel(CHANNEL)
     with pytest.raises(RateLimitedTooLong, match=r"90\.00 s"):
-        discord.get_message(CHANNEL, MESSAGE)
+        discord.get_channel(CHANNEL)
 
     assert route.call_count == 1
     assert clock.slept == []
@@ -311,12 +316,12 @@ def test_an_exhausted_bucket_resetting_beyond_the_cap_stops_before_sending(
 def test_repeated_429s_give_up_instead_of_looping(
     client: DiscordClient, api: respx.MockRouter, runtime: Runtime
 ) -> None:
-    route = message_route(api).mock(
+    route = channel_route(api).mock(
         return_value=httpx.Response(429, json={"message": "limited", "retry_after": 0.1, "global": False})
     )
 
     with pytest.raises(RateLimitedTooLong):
-        client.get_message(CHANNEL, MESSAGE)
+        client.get_channel(CHANNEL)
 
     assert route.call_count == 4
     assert runtime.stats.rate_limited == 4
@@ -328,11 +333,11 @@ def test_repeated_429s_give_up_instead_of_looping(
 def test_a_get_answered_500_twice_then_200_succeeds_after_backoff(
     client: DiscordClient, api: respx.MockRouter, clock: FakeClock
 ) -> None:
-    route = message_route(api).mock(
-        side_effect=[httpx.Response(500), httpx.Response(502), httpx.Response(200, json=message())]
+    route = channel_route(api).mock(
+        side_effect=[httpx.Response(500), httpx.Response(502), httpx.Response(200, json=channel())]
     )
 
-    assert client.get_message(CHANNEL, MESSAGE) == message()
+    assert client.get_channel(CHANNEL) == channel()
 
     assert route.call_count == 3
     assert clock.slept == pytest.approx([0.5, 1.0])
@@ -341,23 +346,23 @@ def test_a_get_answered_500_twice_then_200_succeeds_after_backoff(
 def test_a_get_that_keeps_failing_ends_as_service_unavailable_naming_the_route(
     client: DiscordClient, api: respx.MockRouter, clock: FakeClock
 ) -> None:
-    route = message_route(api).mock(side_effect=httpx.ConnectTimeout("timed out"))
+    route = channel_route(api).mock(side_effect=httpx.ConnectTimeout("timed out"))
 
     with pytest.raises(ServiceUnavailable) as caught:
-        client.get_message(CHANNEL, MESSAGE)
+        client.get_channel(CHANNEL)
 
-    assert f"GET /channels/{CHANNEL}/messages/{MESSAGE}" in str(caught.value)
+    assert f"GET /channels/{CHANNEL}" in str(caught.value)
     assert caught.value.exit_code == ExitCode.UNAVAILABLE
     assert route.call_count == 5
     assert clock.slept == pytest.approx([0.5, 1.0, 2.0, 4.0])
 
 
 def test_backoff_is_capped(runtime: Runtime, api: respx.MockRouter, clock: FakeClock) -> None:
-    message_route(api).mock(return_value=httpx.Response(503))
+    channel_route(api).mock(return_value=httpx.Response(503))
     discord = DiscordClient(base_url=BASE, token=TOKEN, runtime=runtime, max_retries=6)
 
     with pytest.raises(ServiceUnavailable):
-        discord.get_message(CHANNEL, MESSAGE)
+        discord.get_channel(CHANNEL)
 
     assert clock.slept == pytest.approx([0.5, 1.0, 2.0, 4.0, 8.0, 8.0])
 
@@ -369,7 +374,7 @@ def test_a_message_post_retried_after_a_connection_error_reuses_its_nonce(
         side_effect=[httpx.ConnectError("connection reset"), httpx.Response(200, json=message())]
     )
 
-    client.create_message(CHANNEL, content="Trade deadline is Friday")
+    client.create_message(CHANNEL, content="Trade deadline is Friday", nonce="n")
 
     first, second = (json.loads(call.request.content) for call in route.calls)
     assert first == second
@@ -397,7 +402,7 @@ def test_a_403_is_raised_at_once_with_its_code(client: DiscordClient, api: respx
     )
 
     with pytest.raises(DiscordError) as caught:
-        client.create_message(CHANNEL, content="hello")
+        client.create_message(CHANNEL, content="hello", nonce="n")
 
     assert (caught.value.status, caught.value.code, caught.value.message) == (403, 50013, "Missing Permissions")
     assert route.call_count == 1
@@ -419,7 +424,7 @@ def test_invalid_form_body_errors_are_flattened_into_paths(client: DiscordClient
     api.post(f"/channels/{CHANNEL}/messages").mock(return_value=httpx.Response(400, json=body))
 
     with pytest.raises(DiscordError) as caught:
-        client.create_message(CHANNEL, content="hello")
+        client.create_message(CHANNEL, content="hello", nonce="n")
 
     assert caught.value.code == 50035
     assert set(caught.value.errors) == {
@@ -449,10 +454,10 @@ def test_every_request_carries_the_bot_token_and_the_discordbot_user_agent(
 def test_requests_are_counted_in_the_runtime_stats(
     client: DiscordClient, api: respx.MockRouter, runtime: Runtime
 ) -> None:
-    message_route(api).mock(side_effect=[httpx.Response(500), httpx.Response(200, json=message())])
+    channel_route(api).mock(side_effect=[httpx.Response(500), httpx.Response(200, json=channel())])
     api.delete(f"/channels/{CHANNEL}/messages/{MESSAGE}").mock(return_value=httpx.Response(204))
 
-    client.get_message(CHANNEL, MESSAGE)
+    client.get_channel(CHANNEL)
     client.delete_message(CHANNEL, MESSAGE)
 
     assert (runtime.stats.http_requests, runtime.stats.mutating_requests) == (3, 1)
@@ -466,7 +471,7 @@ def test_the_token_never_appears_in_errors_or_the_client_repr(client: DiscordCli
             httpx.Response(429, text="banned"),
         ]
     )
-    message_route(api).mock(side_effect=httpx.ConnectError(f"refused {TOKEN}"))
+    channel_route(api).mock(side_effect=httpx.ConnectError(f"refused {TOKEN}"))
     api.patch(f"/channels/{CHANNEL}/messages/{MESSAGE}").mock(
         return_value=httpx.Response(429, json={"retry_after": 999.0, "global": False, "message": "slow"})
     )
@@ -475,9 +480,9 @@ def test_the_token_never_appears_in_errors_or_the_client_repr(client: DiscordCli
         client.current_user,
         client.current_user,
         client.current_user,
-        lambda: client.get_message(CHANNEL, MESSAGE),
+        lambda: client.get_channel(CHANNEL),
         lambda: client.edit_message(CHANNEL, MESSAGE, content="x"),
-        lambda: client.create_message(CHANNEL, content="x" * 2001),
+        lambda: client.create_message(CHANNEL, content="   ", nonce="n"),
     ]
     for attempt in attempts:
         with pytest.raises(Exception) as caught:
@@ -501,5 +506,5 @@ def test_the_token_never_appears_in_errors_or_the_client_repr(client: DiscordCli
 
 def test_bad_ids_are_refused_before_any_request(client: DiscordClient, api: respx.MockRouter) -> None:
     with pytest.raises(InvalidPayload, match="channel_id"):
-        client.get_message("../../guilds/1", MESSAGE)
+        client.get_channel("../../guilds/1")
     assert not api.calls

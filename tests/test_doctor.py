@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from leaguectl.doctor import (
@@ -78,8 +79,8 @@ def test_doctor_names_a_missing_permission_and_a_missing_channel(
     result, report = cli.run_json("doctor")
     assert result.exit_code == 78
     messages = " | ".join(e["message"] for e in report["errors"])
-    assert "WEEKLY_INFO_CHANNEL=weekly-news: no text channel" in messages
-    assert "LIVE_SCORES_CHANNEL=live-sba-scores: the bot lacks MANAGE_ROLES" in messages
+    assert "WEEKLY_INFO_CHANNEL: #weekly-news: no text channel with this name" in messages
+    assert "LIVE_SCORES_CHANNEL: #live-sba-scores: the bot lacks MANAGE_ROLES" in messages
 
 
 def test_doctor_reports_a_rejected_token_and_a_rejected_league_token(
@@ -98,3 +99,85 @@ def test_doctor_without_settings_names_every_missing_one() -> None:
     assert result.exit_code == 78
     for name in ("DISCORD_BOT_TOKEN", "GUILD_ID", "LEAGUE_API_URL", "LEAGUE_API_TOKEN"):
         assert name in result.stdout
+
+
+def test_doctor_names_a_missing_manage_messages_on_the_tasks_channel(
+    sandbox_cli_factory: Callable[..., SandboxCli],
+) -> None:
+    cli = _demo(sandbox_cli_factory)
+    cli.sandbox.state.channel("tasks").bot_denied.add("manage_messages")
+    result, report = cli.run_json("doctor")
+    assert result.exit_code == 78
+    (error,) = report["errors"]
+    assert error["item"] == "TASKS_CHANNEL_ID"
+    assert error["message"] == "TASKS_CHANNEL_ID: #tasks: the bot lacks MANAGE_MESSAGES (used by run-due-tasks)"
+
+
+def test_doctor_text_has_one_line_per_check_with_sources_and_no_nothing_to_do(
+    sandbox_cli_factory: Callable[..., SandboxCli],
+) -> None:
+    cli = _demo(sandbox_cli_factory)
+    result = cli.run("doctor")
+    assert result.exit_code == 0, result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == "doctor: all checks passed"
+    names = [line.split()[1] for line in lines[1:]]
+    assert len(names) == len(set(names)), names  # no check repeated
+    assert "nothing to do" not in result.stdout
+    token = next(line for line in lines if line.split()[1] == "DISCORD_BOT_TOKEN")
+    assert "logged in as" in token and token.endswith("[from environment variable DISCORD_BOT_TOKEN]")
+    assert "#transaction-log: permissions ok" in result.stdout
+    assert "demo-discord-bot-token" not in result.stdout
+
+
+def test_doctor_warns_when_the_environment_overrides_the_config_files_league_timezone(
+    sandbox_cli_factory: Callable[..., SandboxCli], tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('league_timezone = "America/New_York"\n')
+    cli = _demo(sandbox_cli_factory, LEAGUE_TIMEZONE="UTC", LEAGUECTL_CONFIG=str(config))
+    result, report = cli.run_json("doctor")
+    assert result.exit_code == 0
+    (warning,) = [w for w in report["warnings"] if w["item"] == "LEAGUE_TIMEZONE (sources)"]
+    assert warning["message"] == (
+        f"LEAGUE_TIMEZONE: environment variable LEAGUE_TIMEZONE = 'UTC' wins over config file {config} "
+        "(league_timezone) = 'America/New_York'"
+    )
+
+
+def test_doctor_warns_that_an_environment_token_beats_the_units_credential(
+    sandbox_cli_factory: Callable[..., SandboxCli], tmp_path: Path
+) -> None:
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    (creds / "discord-bot-token").write_text("the-real-token-from-systemd\n")
+    cli = _demo(sandbox_cli_factory, CREDENTIALS_DIRECTORY=str(creds))
+    result, report = cli.run_json("doctor")
+    warning = next(w["message"] for w in report["warnings"] if w["item"] == "DISCORD_BOT_TOKEN (sources)")
+    assert "environment variable DISCORD_BOT_TOKEN wins over credential discord-bot-token" in warning
+    assert "remove DISCORD_BOT_TOKEN from the environment" in warning
+    assert "the-real-token-from-systemd" not in result.stdout + result.stderr
+
+
+def test_doctor_requires_the_settings_of_enabled_timers_and_skips_disabled_ones(
+    sandbox_cli_factory: Callable[..., SandboxCli], monkeypatch: Any
+) -> None:
+    import leaguectl.doctor
+
+    cli = _demo(sandbox_cli_factory, GOOGLE_SHEETS_CREDENTIALS="", TASKS_CHANNEL_ID="", LIVE_SCORES_CHANNEL="gone")
+    # scorebug-tick's timer enabled: its Sheets credentials are required.
+    monkeypatch.setattr(leaguectl.doctor, "timer_states", lambda: {"scorebug-tick": True, "run-due-tasks": False})
+    result, report = cli.run_json("doctor")
+    assert result.exit_code == 78
+    problems = {e["item"]: e["message"] for e in report["errors"]}
+    assert set(problems) == {"GOOGLE_SHEETS_CREDENTIALS", "LIVE_SCORES_CHANNEL"}
+    assert "scorebug-tick needs it (its timer is enabled)" in problems["GOOGLE_SHEETS_CREDENTIALS"]
+    statuses = {c["check"]: c["status"] for c in report["details"]["checks"]}
+    assert statuses["TASKS_CHANNEL_ID"] == "skipped"
+    # scorebug-tick's timer disabled: neither its credentials nor its channel are checked.
+    monkeypatch.setattr(leaguectl.doctor, "timer_states", lambda: {"scorebug-tick": False})
+    result, report = cli.run_json("doctor")
+    assert result.exit_code == 0, report["errors"]
+    statuses = {c["check"]: c["status"] for c in report["details"]["checks"]}
+    assert statuses["GOOGLE_SHEETS_CREDENTIALS"] == statuses["LIVE_SCORES_CHANNEL"] == "skipped"
+    assert statuses["TASKS_CHANNEL_ID"] == "warning"  # no timer known: a warning, as under cron

@@ -24,7 +24,7 @@ from leaguectl.league_api import (
     NotFound,
     RejectedRow,
 )
-from leaguectl.models import CustomCommand
+from leaguectl.models import CustomCommand, ModelError
 from leaguectl.runtime import FakeClock, Runtime
 from tests.conftest import make_runtime
 from tests.test_models import command_row, player_row, team_row, transaction_row
@@ -207,6 +207,17 @@ def test_with_a_rejected_list_a_bad_row_is_set_aside_and_the_good_rows_are_retur
     assert rejected[0].field_text("moveid") == "Season-013-Week-10-abc"
     assert rejected[0].describe() == "transactions row 1: Transaction id 7: field 'player' is null"
     assert rejected[1].raw is None and rejected[1].field_text("moveid") is None
+
+
+def test_a_rejected_row_still_tells_nested_ids_and_names_when_they_can_be_read() -> None:
+    error = ModelError("TeamStandings", 4, "wins", "expected an integer, got 'x'")
+    raw = {"id": 4, "team": {"id": "502", "abbrev": " BOS "}, "player": {"id": True}, "wins": "x",
+           "player_id": "12472", "huge": 10**60, "list": [1]}
+    row = RejectedRow(endpoint="standings", index=0, error=error, raw=raw)
+    assert (row.text_at("team", "abbrev"), row.int_at("team", "id")) == ("BOS", 502)
+    assert row.int_at("player", "id") is None and row.int_at("player_id") == 12472
+    assert row.text_at("huge") is None and row.text_at("list") is None and row.text_at("team", "nope", "x") is None
+    assert RejectedRow(endpoint="standings", index=1, error=error, raw=None).int_at("team", "id") is None
 
 
 def test_rejected_rows_count_towards_the_envelope_count(client: LeagueClient, router: respx.MockRouter) -> None:

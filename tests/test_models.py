@@ -142,10 +142,35 @@ def test_current_without_a_core_field_is_an_error_not_a_sentinel_default(missing
     assert message.startswith("Current")
 
 
-def test_current_optional_fields_may_be_absent_and_bet_week_is_coerced_to_text() -> None:
+def test_current_optional_fields_take_the_bots_defaults_and_bet_week_is_coerced_to_text() -> None:
     current = Current.from_api({"id": 1, "week": 3, "season": 3, "freeze": True, "bet_week": 5})
     assert current.bet_week == "5"
-    assert current.playoffs_begin is None
+    assert (current.trade_deadline, current.pick_trade_start, current.pick_trade_end) == (1, 69, 420)
+    assert current.playoffs_begin == 420
+
+
+def test_current_fields_leaguectl_never_reads_cannot_fail_the_row() -> None:
+    current = Current.from_api(
+        {"id": 1, "week": 3, "season": 3, "freeze": True, "bet_week": None, "trade_deadline": "soon",
+         "playoffs_begin": [19]}
+    )
+    assert (current.bet_week, current.trade_deadline, current.playoffs_begin) == ("sheets", 1, 420)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("week", -1, "week: -1 is not a league week (0..1000)"),
+        ("week", 10**6, "week: 1000000 is not a league week (0..1000)"),
+        ("season", 0, "season: 0 is not a season (1 or more)"),
+        ("week", 10**60, "week: expected an integer, got a number of more than 40 digits"),
+        ("week", "9" * 5000, "week: expected an integer, got '" + "9" * 56 + "..."),
+    ],
+)
+def test_current_with_an_odd_week_or_season_is_an_error_naming_the_field(field: str, value: object,
+                                                                         problem: str) -> None:
+    row: dict[str, object] = {"id": 11, "week": 10, "season": 13, "freeze": False, field: value}
+    assert error_of(Current, row) == f"Current id 11: {problem}"
 
 
 def test_current_freeze_accepts_only_boolean_like_values() -> None:
@@ -175,6 +200,25 @@ def test_team_ignores_unknown_fields_and_reads_gm_ids_given_as_strings() -> None
     assert team.gmid == 258104532423147520
     assert team.gmid2 is None
     assert team.gm_ids == (258104532423147520,)
+
+
+def test_team_names_fall_back_on_each_other_and_on_the_abbreviation() -> None:
+    only_long = team_row(sname=None)
+    assert Team.from_api(only_long).sname == "New York Yankees"
+    bare = team_row()
+    del bare["sname"], bare["lname"], bare["season"]
+    team = Team.from_api(bare)
+    assert (team.sname, team.lname, team.season, team.label) == ("NYY", "NYY", None, "NYY")
+    assert Team.from_api(team_row()).label == "NYY (Yankees)"
+
+
+@pytest.mark.parametrize("gmid", [0, -5, "abc", 2**64, True])
+def test_team_gm_id_must_be_a_discord_user_id(gmid: object) -> None:
+    assert "gmid: expected" in error_of(Team, team_row(gmid=gmid))
+
+
+def test_team_with_a_blank_abbreviation_is_an_error() -> None:
+    assert error_of(Team, team_row(abbrev="")) == "Team id 499: abbrev: expected a non-blank string, got ''"
 
 
 def test_team_gm_ids_lists_both_gms_once_each() -> None:
@@ -248,10 +292,31 @@ def test_player_accepts_a_bare_team_id_in_the_team_field() -> None:
     assert Player.from_api(row).team_id == 502
 
 
-def test_player_missing_position_names_the_field_and_id() -> None:
+def test_player_without_position_or_season_is_read_because_leaguectl_never_uses_them() -> None:
+    row = player_row(pos_1=None)
+    del row["season"]
+    player = Player.from_api(row)
+    assert (player.pos_1, player.season, player.name) == (None, None, "Mike Trout")
+
+
+def test_player_missing_name_names_the_field_and_id() -> None:
     row = player_row()
-    del row["pos_1"]
-    assert error_of(Player, row) == "Player id 12472: field 'pos_1' is missing"
+    del row["name"]
+    assert error_of(Player, row) == "Player id 12472: field 'name' is missing"
+
+
+def test_player_with_an_unreadable_nested_team_keeps_its_id_or_reads_as_on_no_team() -> None:
+    row = player_row(team={"id": "501", "abbrev": None})
+    del row["team_id"]
+    assert (Player.from_api(row).team_id, Player.from_api(row).team) == (501, None)
+    row["team"] = {"abbrev": "NYY"}
+    assert Player.from_api(row).team_id is None
+
+
+def test_player_with_an_unreadable_team_id_is_an_error_because_freeze_begin_decides_from_it() -> None:
+    assert error_of(Player, player_row(team_id="four")) == (
+        "Player id 12472: team_id: expected an integer, got 'four'"
+    )
 
 
 # --- Transaction --------------------------------------------------------------------------------
@@ -299,10 +364,24 @@ def test_transaction_with_an_id_instead_of_a_nested_team_is_an_error() -> None:
     )
 
 
-def test_transaction_cancelled_and_frozen_flags_are_required() -> None:
+def test_transaction_cancelled_and_frozen_default_to_false_like_the_bots_model() -> None:
     row = transaction_row()
-    del row["cancelled"]
-    assert error_of(Transaction, row) == "Transaction id 27787: field 'cancelled' is missing"
+    del row["cancelled"], row["frozen"]
+    move = Transaction.from_api(row)
+    assert (move.cancelled, move.frozen) == (False, False)
+    assert Transaction.from_api(transaction_row(cancelled=None, frozen=None)).is_pending
+
+
+def test_transaction_with_an_unreadable_flag_is_an_error() -> None:
+    assert error_of(Transaction, transaction_row(frozen="perhaps")) == (
+        "Transaction id 27787: frozen: expected true or false, got 'perhaps'"
+    )
+
+
+def test_transaction_with_a_blank_moveid_is_an_error_because_the_moveid_is_a_path() -> None:
+    assert error_of(Transaction, transaction_row(moveid="  ")) == (
+        "Transaction id 27787: moveid: expected a non-blank string, got '  '"
+    )
 
 
 def test_row_without_id_says_so() -> None:
@@ -340,6 +419,12 @@ def test_standings_needs_only_id_team_wins_losses_and_tolerates_bad_extras() -> 
 
 def test_standings_win_pct_is_zero_before_any_game() -> None:
     assert TeamStandings.from_api({"id": 1, "team": team_row(), "wins": 0, "losses": 0}).win_pct == 0.0
+
+
+def test_standings_with_negative_games_is_an_error() -> None:
+    assert error_of(TeamStandings, {"id": 9, "team": team_row(), "wins": -3, "losses": 5}) == (
+        "TeamStandings id 9: wins: expected a count of at least 0, got -3"
+    )
 
 
 def test_standings_without_wins_is_an_error() -> None:

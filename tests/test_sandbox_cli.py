@@ -11,14 +11,18 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from leaguectl.demo.serve import READY_PREFIX, export_lines, serve_sandbox
 from leaguectl.runtime import FakeClock, Runtime
+from leaguectl.sandbox.reltime import TimeFrame
 from tests.conftest import invoke, make_runtime
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,21 +42,30 @@ def read_exports(lines: Iterator[str]) -> dict[str, str]:
     raise AssertionError(f"no ready line; exports so far: {sorted(environ)}")
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+@contextmanager
+def serve_process(tmp_path: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """`leaguectl sandbox --port 0 --workdir ... ARGS` as a child process, killed at the end if still running."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "leaguectl", "sandbox", "--port", "0", "--workdir", str(tmp_path / "files")],
+        [sys.executable, "-m", "leaguectl", "sandbox", "--port", "0", "--workdir", str(tmp_path / "files"), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=tmp_path,
     )
-    yield process
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    with serve_process(tmp_path) as process:
+        yield process
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
@@ -143,6 +156,30 @@ def test_a_scenario_file_is_served_with_its_own_tokens_shell_quoted(tmp_path: Pa
     assert "TASKS_CHANNEL_ID" not in environ
 
 
+def test_a_toml_scenario_with_relative_times_is_served_around_leaguectls_now(tmp_path: Path) -> None:
+    scenario = tmp_path / "league.toml"
+    scenario.write_text(
+        'now = "${now}"\n'
+        'timezone = "America/Chicago"\n'
+        '[discord]\nguild = { id = "900", name = "Mine" }\nchannels = [{ name = "transaction-log" }]\n'
+        '[[discord.messages]]\nchannel = "transaction-log"\ncontent = "hi"\ntimestamp = "${monday - 2d}"\n',
+        encoding="utf-8",
+    )
+    output, environ = serve_in_thread(scenario_file=scenario, workdir=tmp_path / "files")
+    assert environ["GUILD_ID"] == "900" and environ["LEAGUE_TIMEZONE"] == "America/Chicago"
+    assert f"({scenario})" in output
+
+
+def test_a_bad_relative_time_is_a_usage_error_naming_the_file_and_the_entry(tmp_path: Path) -> None:
+    scenario = tmp_path / "league.toml"
+    scenario.write_text('[[discord.messages]]\nchannel = "x"\ntimestamp = "${monday + 2 days}"\n')
+    result = invoke(["sandbox", "--scenario", str(scenario)], runtime=make_runtime())
+    assert result.exit_code == 64
+    assert f"--scenario {scenario}: discord.messages[0].timestamp: ${{monday + 2 days}}: '2' is not a span" in (
+        result.stderr
+    )
+
+
 def test_export_lines_survive_a_real_shell(tmp_path: Path) -> None:
     values = {"A": "x y'z", "B": '$HOME `id` "q"', "C": ""}
     script = tmp_path / "env.sh"
@@ -183,3 +220,68 @@ def test_an_invalid_scenario_is_a_usage_error_naming_the_entry(tmp_path: Path) -
     result = invoke(["sandbox", "--scenario", str(scenario)], runtime=make_runtime())
     assert result.exit_code == 64
     assert "league.current[0]" in result.stderr
+
+
+# ------------------------------------------------------------------ --now against a served sandbox (issue 17.5)
+
+SMALL_LEAGUE = """
+now = "${now}"
+timezone = "America/Chicago"
+[discord]
+users = [{ id = "900000000000000011", username = "gm_one" }, { id = "900000000000000012", username = "gm_two" }]
+channels = [{ name = "transaction-log" }, { name = "weekly-info" }, { name = "admin" }]
+[league]
+current = [{ id = 1, season = 5, week = 3 }]
+teams = [
+  { id = 10, abbrev = "FA", sname = "Free Agents", lname = "Free Agents", season = 5 },
+  { id = 11, abbrev = "ONE", sname = "Ones", lname = "Team One", season = 5, gmid = 900000000000000011 },
+  { id = 12, abbrev = "TWO", sname = "Twos", lname = "Team Two", season = 5, gmid = 900000000000000012 },
+]
+players = [{ id = 100, name = "Pat Doe", pos_1 = "SP", wara = 1.5, season = 5, team_id = 10 }]
+standings = [{ team_id = 11, wins = 8, losses = 4 }, { team_id = 12, wins = 5, losses = 7 }]
+transactions = [
+  { id = 1, week = 4, season = 5, moveid = "M-ONE", player_id = 100, oldteam_id = 10, newteam_id = 11, frozen = true },
+  { id = 2, week = 4, season = 5, moveid = "M-TWO", player_id = 100, oldteam_id = 10, newteam_id = 12, frozen = true },
+]
+"""
+
+
+def run_child(environ: dict[str, str], at: datetime, command: str) -> dict[str, Any]:
+    """`leaguectl --json --now AT COMMAND` as a separate process, the way an admin runs it."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), **environ}
+    done = subprocess.run(
+        [sys.executable, "-m", "leaguectl", "--json", "--now", at.isoformat(), command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, f"{command} at {at}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def test_two_runs_of_a_week_with_now_against_a_served_sandbox_raise_no_false_alarm(tmp_path: Path) -> None:
+    scenario = tmp_path / "league.toml"
+    scenario.write_text(SMALL_LEAGUE, encoding="utf-8")
+    with serve_process(tmp_path, "--scenario", str(scenario)) as served:
+        assert served.stdout is not None
+        environ = {**read_exports(iter(served.stdout.readline, "")), "ALERT_CHANNEL": "admin"}
+        monday = TimeFrame(datetime.now(UTC), ZoneInfo("America/Chicago")).monday
+        saturday = monday + timedelta(days=5)
+        runs = [
+            ("freeze-begin", monday),
+            ("freeze-begin", monday + timedelta(minutes=30)),  # the rerun the issue saw fail
+            ("thaw", saturday),
+            ("thaw", saturday + timedelta(minutes=10)),
+            ("freeze-begin", monday + timedelta(days=7)),  # the next week begins normally
+        ]
+        reports = [run_child(environ, at, command) for command, at in runs]
+        state = httpx.get(environ["LEAGUECTL_SANDBOX_URL"] + "/_sandbox/state", timeout=10).json()
+    assert all(report["errors"] == [] for report in reports), reports
+    assert all("did not finish" not in json.dumps(report) for report in reports)
+    channels = {c["name"]: c for c in state["discord"]["channels"] if c.get("name")}
+    assert channels["admin"]["messages"] == []  # ALERT_CHANNEL=admin: no alert
+    log = [m["content"].split("\n")[2].strip() for m in channels["transaction-log"]["messages"] if m["content"]]
+    assert log == ["Week 4 Freeze Period Begins", "Week 4 Freeze Period Ends", "Week 5 Freeze Period Begins"]
+    assert [(row["week"], row["freeze"]) for row in state["league"]["current"]] == [(5, True)]

@@ -245,7 +245,7 @@ def test_output_is_the_same_as_with_every_command_built(
     from leaguectl import cli
 
     narrowed = (cli.run(args), *capsys.readouterr())
-    monkeypatch.setattr(cli, "click_command", lambda _: typer.main.get_command(cli.app))
+    monkeypatch.setattr(cli, "click_command", lambda _: cli._with_help_texts(typer.main.get_command(cli.app)))
     whole = (cli.run(args), *capsys.readouterr())
     assert narrowed == whole
     assert "leaguectl" in narrowed[1] + narrowed[2]

@@ -1,24 +1,228 @@
-"""The embeds ``cleanup-commands`` sends: warning DM, deletion DM, admin summary.
+"""The messages ``cleanup-commands`` sends: warning DMs, deletion DMs, the admin summary.
 
 Titles, colours and fields follow the reference bot (reference/league.md
 §3.10) with its wording corrected: the warning states the real deletion date
-of each command instead of "in 30 days", and the deletion footer states the
-configured thresholds. Every message that serves as a record carries a
-:func:`~leaguectl.cleanup.records.marker` in its footer; when the ids do not
-fit one footer, the message is split into several.
+of each command instead of "in 30 days", days are said to be calendar days,
+and the deletion footer states the configured thresholds.
+
+Every command is named (issue 16.2): where the reference listed ten commands
+and "... and N more", a listing here is laid out over as many fields and
+messages as it needs, each within Discord's limits (field value 1024,
+25 fields, footer 2048, 6000 characters per message: :func:`paginate`).
+Every message that serves as a record carries, in its footer, the
+:func:`~leaguectl.cleanup.records.marker` of exactly the commands it lists.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
 from leaguectl.cleanup.planner import CommandDecision, Thresholds
-from leaguectl.cleanup.records import RecordKind, marker, pack_ids
+from leaguectl.cleanup.records import RecordKind, marker, marker_head
+from leaguectl.cleanup.text import LABEL_LIMIT, code, display, escape, plural
+from leaguectl.discord_fit import fit_text
+from leaguectl.discord_limits import (
+    EMBED_FIELD_VALUE_LIMIT,
+    EMBED_FIELDS_LIMIT,
+    EMBED_FOOTER_LIMIT,
+    EMBEDS_TOTAL_LIMIT,
+)
 
 Embed = dict[str, Any]
+
+WARNING_COLOR = 0xFFC107
+DELETION_COLOR = 0xDC3545
+SUMMARY_COLOR = 0x17A2B8
+SEPARATOR = " · "
+LINE_LIMIT = 600
+"""Longest line of a listing (names are cut long before; this only guards the layout)."""
+PART_SUFFIX_RESERVE = len(" (99999/99999)")
+"""Characters kept free in every title for the "(2/7)" of a listing over several messages."""
+FOOTER_LIMIT = EMBED_FOOTER_LIMIT
+
+WARNING_TITLE = "⚠️ Custom Command Cleanup Warning"
+DELETION_TITLE = "❌ Custom Commands Deleted"
+SUMMARY_TITLE = "ℹ️ 🧹 Custom Command Cleanup Summary"
+WARNING_FOOTER = "This is an automated cleanup to keep the command list manageable"
+SUMMARY_DESCRIPTION = "Daily cleanup task completed"
+SUMMARY_CONTINUED = "Daily cleanup task completed (continued)"
+KEEP_FIELD = (
+    "💡 How to Keep Your Commands",
+    "Simply use your commands with `/cc <command_name>` to reset the deletion timer.",
+)
+MANAGE_FIELD = ("📋 Manage Your Commands", "Use `/cc-mine` to view and manage all your custom commands.")
+CREATE_FIELD = ("📝 Create New Commands", "You can create new custom commands anytime with `/cc-create`.")
+
+
+def zone_name(zone: tzinfo) -> str:
+    return str(getattr(zone, "key", None) or zone)
+
+
+# ---------------------------------------------------------------------------- layout
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of a listing, and the record the message listing it must carry (if any)."""
+
+    line: str
+    command_id: int | None = None
+    kind: RecordKind | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled listing (one or more embed fields: "Commands at Risk", "Deleted Commands"...)."""
+
+    title: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What every message of a listing carries besides its entries, in characters and fields."""
+
+    fixed_first: int
+    fixed_rest: int
+    fields_first: int
+    fields_rest: int
+    footer_base: str
+
+
+@dataclass
+class ListingField:
+    name: str
+    section: str
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def value(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def size(self) -> int:
+        return sum(len(line) for line in self.lines) + max(0, len(self.lines) - 1)
+
+
+@dataclass
+class Page:
+    """One message's share of a listing: its fields, its entries and the markers they need."""
+
+    first: bool
+    fields: list[ListingField] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    marks: dict[tuple[RecordKind, date | None], list[int]] = field(default_factory=dict)
+    listing_cost: int = 0
+    marks_cost: int = 0
+
+    def markers(self) -> list[str]:
+        ordered = sorted(self.marks.items(), key=lambda item: (item[0][0], item[0][1] or date.min))
+        return [marker(kind, ids, on) for (kind, on), ids in ordered]
+
+    def footer(self, base: str) -> str:
+        return SEPARATOR.join([part for part in (base, *self.markers()) if part])
+
+
+def _mark_cost(page: Page, entry: Entry) -> int:
+    if entry.kind is None or entry.command_id is None:
+        return 0
+    key = (entry.kind, entry.on)
+    if key in page.marks:
+        return 1 + len(str(entry.command_id))
+    return len(SEPARATOR) + len(marker_head(entry.kind, entry.on)) + len(str(entry.command_id))
+
+
+def _try_add(page: Page, section: Section, entry: Entry, started: bool, layout: Layout) -> bool:
+    """Put ``entry`` on ``page`` if every limit still holds; False (page unchanged) otherwise."""
+    line = entry.line
+    last = page.fields[-1] if page.fields else None
+    if last is not None and last.section == section.title and last.size + 1 + len(line) <= EMBED_FIELD_VALUE_LIMIT:
+        target, field_cost = last, 1 + len(line)
+    else:
+        fixed_fields = layout.fields_first if page.first else layout.fields_rest
+        if len(page.fields) + 1 + fixed_fields > EMBED_FIELDS_LIMIT:
+            return False
+        name = f"{section.title} (continued)" if started else section.title
+        target, field_cost = ListingField(name=name, section=section.title), len(name) + len(line)
+    mark_cost = _mark_cost(page, entry)
+    footer = len(layout.footer_base) + page.marks_cost + mark_cost
+    fixed = layout.fixed_first if page.first else layout.fixed_rest
+    total = fixed + page.listing_cost + page.marks_cost + field_cost + mark_cost
+    if footer > FOOTER_LIMIT or total > EMBEDS_TOTAL_LIMIT:
+        return False
+    if target is not last:
+        page.fields.append(target)
+    target.lines.append(line)
+    page.entries.append(entry)
+    page.listing_cost += field_cost
+    page.marks_cost += mark_cost
+    if entry.kind is not None and entry.command_id is not None:
+        page.marks.setdefault((entry.kind, entry.on), []).append(entry.command_id)
+    return True
+
+
+def paginate(sections: Sequence[Section], layout: Layout) -> list[Page]:
+    """Lay the sections' entries out over as few messages as Discord's limits allow, in order.
+
+    A section continues in a field named "… (continued)" when a field or a
+    message is full. Raises ValueError only for an entry that fits no empty
+    message, which the line builders rule out.
+    """
+    pages = [Page(first=True)]
+    for section in sections:
+        started = False
+        for entry in section.entries:
+            if len(entry.line) > EMBED_FIELD_VALUE_LIMIT:
+                raise ValueError(f"a listing line of {len(entry.line)} characters cannot fit a field")
+            if not _try_add(pages[-1], section, entry, started, layout):
+                pages.append(Page(first=False))
+                if not _try_add(pages[-1], section, entry, started, layout):
+                    raise ValueError("a listing entry fits no empty message")
+            started = True
+    return pages
+
+
+def _field(name: str, value: str, *, inline: bool = False) -> dict[str, Any]:
+    return {"name": name, "value": value, "inline": inline}
+
+
+def _fields_cost(fields: Sequence[tuple[str, str]]) -> int:
+    return sum(len(name) + len(value) for name, value in fields)
+
+
+def _title(base: str, number: int, total: int) -> str:
+    return base if total == 1 else f"{base} ({number}/{total})"
+
+
+def _embed(
+    *,
+    title: str,
+    description: str,
+    color: int,
+    fields: list[dict[str, Any]],
+    footer: str,
+    now: datetime,
+) -> Embed:
+    embed: Embed = {"title": title, "description": description, "color": color, "fields": fields}
+    if footer:
+        embed["footer"] = {"text": footer}
+    embed["timestamp"] = now.isoformat()
+    return embed
+
+
+def _listing_fields(page: Page) -> list[dict[str, Any]]:
+    return [_field(item.name, item.value) for item in page.fields]
+
+
+def _line(text: str) -> str:
+    return fit_text(text, LINE_LIMIT)
+
+
+# ---------------------------------------------------------------------------- direct messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,155 +232,119 @@ class DirectMessage:
     decisions: tuple[CommandDecision, ...]
     embeds: list[Embed]
 
-
-WARNING_COLOR = 0xFFC107
-DELETION_COLOR = 0xDC3545
-SUMMARY_COLOR = 0x17A2B8
-LISTED_COMMANDS = 10
-FIELD_VALUE_LIMIT = 1024
-FOOTER_LIMIT = 2048
-SEPARATOR = " · "
-
-WARNING_TITLE = "⚠️ Custom Command Cleanup Warning"
-DELETION_TITLE = "❌ Custom Commands Deleted"
-SUMMARY_TITLE = "ℹ️ 🧹 Custom Command Cleanup Summary"
-WARNING_FOOTER = "This is an automated cleanup to keep the command list manageable"
-KEEP_FIELD = (
-    "💡 How to Keep Your Commands",
-    "Simply use your commands with `/cc <command_name>` to reset the deletion timer.",
-)
-MANAGE_FIELD = ("📋 Manage Your Commands", "Use `/cc-mine` to view and manage all your custom commands.")
-CREATE_FIELD = ("📝 Create New Commands", "You can create new custom commands anytime with `/cc-create`.")
-
-_MARKDOWN = str.maketrans({char: f"\\{char}" for char in "\\*_~`|>"})
+    @property
+    def command_ids(self) -> tuple[int, ...]:
+        return tuple(sorted(decision.command.id for decision in self.decisions))
 
 
-def plural(count: int, word: str, suffix: str = "s") -> str:
-    """``1 command``, ``2 commands``."""
-    return f"{count} {word}{'' if count == 1 else suffix}"
-
-
-def escape(text: str) -> str:
-    """Text shown literally in Discord markdown (a name with ``*`` or ``_`` stays as typed)."""
-    return text.translate(_MARKDOWN)
-
-
-def zone_name(zone: tzinfo) -> str:
-    return str(getattr(zone, "key", None) or zone)
-
-
-def listing(lines: Sequence[str], noun: str = "command", *, limit: int = LISTED_COMMANDS, tail: str = "") -> str:
-    """Up to ``limit`` lines plus ``• ... and N more commands``, within a field value's 1024 characters."""
-    shown = list(lines[:limit])
-    while True:
-        hidden = len(lines) - len(shown)
-        parts = list(shown)
-        if hidden:
-            parts.append(f"• ... and {hidden} more {noun}{'' if hidden == 1 else 's'}{tail}")
-        text = "\n".join(parts)
-        if len(text) <= FIELD_VALUE_LIMIT or not shown:
-            return text[:FIELD_VALUE_LIMIT]
-        shown.pop()
-
-
-def _field(name: str, value: str, *, inline: bool = False) -> dict[str, Any]:
-    return {"name": name, "value": value, "inline": inline}
-
-
-def _footer(text: str, marks: Sequence[str]) -> dict[str, str]:
-    return {"text": SEPARATOR.join([text, *marks]) if text else SEPARATOR.join(marks)}
-
-
-def _id_groups(decisions: Sequence[CommandDecision], kind: RecordKind, base_footer: str) -> list[list[CommandDecision]]:
-    """Split decisions so each group's marker fits in a footer after ``base_footer``."""
-    budget = FOOTER_LIMIT - len(base_footer) - len(SEPARATOR)
-    by_id = {decision.command.id: decision for decision in decisions}
-    groups = pack_ids(by_id, budget, kind)
-    order = {decision.command.id: index for index, decision in enumerate(decisions)}
-    return [sorted((by_id[command_id] for command_id in group), key=lambda d: order[d.command.id]) for group in groups]
-
-
-# ---------------------------------------------------------------------------- warning DM
+def idle_text(decision: CommandDecision) -> str:
+    """``last used 2026-09-20, 64 calendar days ago`` (what the day count counted)."""
+    days = plural(decision.idle_days, "calendar day")
+    if decision.never_used:
+        return f"never used, created {decision.reference_date.isoformat()}, {days} ago"
+    return f"last used {decision.reference_date.isoformat()}, {days} ago"
 
 
 def warning_line(decision: CommandDecision) -> str:
+    name = escape(display(decision.name))
+    return _line(f"• **{name}** ({idle_text(decision)}): deleted on {decision.deletion_date.isoformat()}")
+
+
+def _warning_description(count: int, zone: tzinfo) -> str:
     return (
-        f"• **{escape(decision.name)}** (unused for {plural(decision.idle_days, 'day')}): "
-        f"deleted on {decision.deletion_date.isoformat()}"
+        f"The following custom command{'s' if count != 1 else ''} {'have' if count != 1 else 'has'} not been used "
+        "for a long time and will be deleted on the date shown unless used before then "
+        f"(dates and calendar days in {zone_name(zone)} time):"
     )
 
 
-def warning_messages(decisions: Sequence[CommandDecision], *, now: datetime, zone: tzinfo) -> list[DirectMessage]:
-    """The warning DM for one creator: one message, or a few when the ids overflow a footer."""
+def _direct_messages(
+    decisions: Sequence[CommandDecision],
+    *,
+    entries: list[Entry],
+    section_title: str,
+    title: str,
+    description: Any,
+    color: int,
+    tail: Sequence[tuple[str, str]],
+    footer_base: str,
+    now: datetime,
+) -> list[DirectMessage]:
+    description_cost = max(len(description(count)) for count in (1, 2))
+    fixed = len(title) + PART_SUFFIX_RESERVE + description_cost + _fields_cost(tail) + len(footer_base)
+    layout = Layout(fixed, fixed, len(tail), len(tail), footer_base)
+    pages = paginate([Section(section_title, tuple(entries))], layout)
+    by_id = {decision.command.id: decision for decision in decisions}
     messages = []
-    for group in _id_groups(decisions, "warned", WARNING_FOOTER):
-        count = len(group)
-        hidden = group[LISTED_COMMANDS:]
-        tail = f" (earliest deletion {min(d.deletion_date for d in hidden).isoformat()})" if hidden else ""
-        description = (
-            f"The following custom command{'s' if count != 1 else ''} "
-            f"{'have' if count != 1 else 'has'} not been used for a long time and will be deleted on the date "
-            f"shown unless used before then (dates in {zone_name(zone)} time):"
+    for number, page in enumerate(pages, start=1):
+        listed = tuple(by_id[entry.command_id] for entry in page.entries if entry.command_id is not None)
+        embed = _embed(
+            title=_title(title, number, len(pages)),
+            description=description(len(listed)),
+            color=color,
+            fields=[*_listing_fields(page), *(_field(name, value) for name, value in tail)],
+            footer=page.footer(footer_base),
+            now=now,
         )
-        embed: Embed = {
-            "title": WARNING_TITLE,
-            "description": description,
-            "color": WARNING_COLOR,
-            "fields": [
-                _field(
-                    f"Command{'s' if count != 1 else ''} at Risk",
-                    listing([warning_line(d) for d in group], tail=tail),
-                ),
-                _field(*KEEP_FIELD),
-                _field(*MANAGE_FIELD),
-            ],
-            "footer": _footer(WARNING_FOOTER, [marker("warned", (d.command.id for d in group))]),
-            "timestamp": now.isoformat(),
-        }
-        messages.append(DirectMessage(tuple(group), [embed]))
+        messages.append(DirectMessage(listed, [embed]))
     return messages
 
 
-# ---------------------------------------------------------------------------- deletion DM
+def warning_messages(decisions: Sequence[CommandDecision], *, now: datetime, zone: tzinfo) -> list[DirectMessage]:
+    """The warning DM for one creator: one message, or as many as it takes to name every command."""
+    if not decisions:
+        return []
+    entries = [Entry(warning_line(d), d.command.id, "warned", d.warned_on) for d in decisions]
+    return _direct_messages(
+        decisions,
+        entries=entries,
+        section_title=f"Command{'s' if len(decisions) != 1 else ''} at Risk",
+        title=WARNING_TITLE,
+        description=lambda count: _warning_description(count, zone),
+        color=WARNING_COLOR,
+        tail=(KEEP_FIELD, MANAGE_FIELD),
+        footer_base=WARNING_FOOTER,
+        now=now,
+    )
 
 
 def deletion_footer(thresholds: Thresholds) -> str:
     return (
-        f"Commands unused for {thresholds.delete_after} days are deleted, at least "
+        f"Commands unused for {thresholds.delete_after} calendar days are deleted, at least "
         f"{plural(thresholds.grace, 'day')} after a warning, to keep the system manageable"
     )
 
 
 def deletion_line(decision: CommandDecision) -> str:
     uses = plural(decision.command.use_count, "use")
-    return f"• **{escape(decision.name)}** ({uses}, unused for {plural(decision.idle_days, 'day')})"
+    return _line(f"• **{escape(display(decision.name))}** ({uses}, {idle_text(decision)})")
+
+
+def _deletion_description(count: int) -> str:
+    return (
+        f"The following custom command{'s' if count != 1 else ''} "
+        f"{'have' if count != 1 else 'has'} been automatically deleted due to inactivity:"
+    )
 
 
 def deletion_messages(
-    decisions: Sequence[CommandDecision], *, now: datetime, thresholds: Thresholds
+    decisions: Sequence[CommandDecision], *, now: datetime, today: date, thresholds: Thresholds
 ) -> list[DirectMessage]:
-    """The deletion DM for one creator (split like the warning when the ids overflow)."""
-    base = deletion_footer(thresholds)
-    messages = []
-    for group in _id_groups(decisions, "deleted", base):
-        count = len(group)
-        description = (
-            f"The following custom command{'s' if count != 1 else ''} "
-            f"{'have' if count != 1 else 'has'} been automatically deleted due to inactivity:"
-        )
-        embed: Embed = {
-            "title": DELETION_TITLE,
-            "description": description,
-            "color": DELETION_COLOR,
-            "fields": [
-                _field(f"Deleted Command{'s' if count != 1 else ''}", listing([deletion_line(d) for d in group])),
-                _field(*CREATE_FIELD),
-            ],
-            "footer": _footer(base, [marker("deleted", (d.command.id for d in group))]),
-            "timestamp": now.isoformat(),
-        }
-        messages.append(DirectMessage(tuple(group), [embed]))
-    return messages
+    """The deletion DM for one creator (laid out over several messages like the warning)."""
+    if not decisions:
+        return []
+    entries = [Entry(deletion_line(d), d.command.id, "deleted", today) for d in decisions]
+    return _direct_messages(
+        decisions,
+        entries=entries,
+        section_title=f"Deleted Command{'s' if len(decisions) != 1 else ''}",
+        title=DELETION_TITLE,
+        description=_deletion_description,
+        color=DELETION_COLOR,
+        tail=(CREATE_FIELD,),
+        footer_base=deletion_footer(thresholds),
+        now=now,
+    )
 
 
 # ---------------------------------------------------------------------------- admin summary
@@ -192,19 +360,31 @@ class Unreachable:
 
 
 @dataclass(frozen=True, slots=True)
+class Listed:
+    """A command the summary reports, with its creator's name; ``dm`` when its creator was DMed."""
+
+    decision: CommandDecision
+    creator: str
+    dm: bool = True
+
+    @property
+    def order(self) -> tuple[str, str, int]:
+        return (self.creator, self.decision.name, self.decision.command.id)
+
+
+@dataclass(frozen=True, slots=True)
 class SummaryFacts:
     """What the admin summary reports.
 
-    ``warned`` are all commands warned by this pass (the summary lists them all,
-    a second record); ``recorded_here`` of them could not be DMed, so this
-    summary is their only warning record.
+    ``warned`` are the warnings to report: this pass's and those of an earlier
+    pass that stopped before its summary (issue 16.11); the ones whose
+    creator could not be DMed (``dm`` false) have this summary as their only
+    record. ``deleted`` are the deletions to report.
     """
 
     today: date
-    warned: Sequence[CommandDecision]
-    users_notified: int
-    deleted: Sequence[CommandDecision]
-    recorded_here: int
+    warned: Sequence[Listed]
+    deleted: Sequence[Listed]
     unreachable: Sequence[Unreachable]
     active_commands: int
     total_creators: int
@@ -213,41 +393,42 @@ class SummaryFacts:
     def anything_happened(self) -> bool:
         return bool(self.warned or self.deleted)
 
+    @property
+    def users_notified(self) -> int:
+        return len({listed.creator for listed in self.warned if listed.dm})
 
-def _name_line(decision: CommandDecision, suffix: str = "") -> str:
-    return f"• `{decision.name.replace('`', 'ʼ')}` (#{decision.command.id}{suffix})"
+    @property
+    def recorded_here(self) -> int:
+        return sum(1 for listed in self.warned if not listed.dm)
+
+    def identity(self) -> str:
+        """What the summary is about (kinds and command ids): the base of its messages' nonces."""
+        warned = ",".join(str(i) for i in sorted({listed.decision.command.id for listed in self.warned}))
+        deleted = ",".join(str(i) for i in sorted({listed.decision.command.id for listed in self.deleted}))
+        return f"warned={warned};deleted={deleted}"
 
 
-def _summary_marks(facts: SummaryFacts, budget: int) -> list[str]:
-    marks: list[str] = []
-    kinds: tuple[tuple[RecordKind, Sequence[CommandDecision]], ...] = (
-        ("warned", facts.warned),
-        ("deleted", facts.deleted),
+def _code_name(decision: CommandDecision) -> str:
+    return f"`{code(display(decision.name))}`"
+
+
+def summary_warned_line(listed: Listed) -> str:
+    decision = listed.decision
+    return _line(
+        f"• {_code_name(decision)} (#{decision.command.id}, {escape(display(listed.creator, LABEL_LIMIT))}): "
+        f"warned {decision.warned_on.isoformat()}, deleted on {decision.deletion_date.isoformat()}"
     )
-    for kind, decisions in kinds:
-        ids = [decision.command.id for decision in decisions]
-        if ids:
-            marks.extend(marker(kind, group) for group in pack_ids(ids, budget, kind))
-    return marks
 
 
-def _fill_footers(first_base: str, marks: list[str]) -> list[list[str]]:
-    """Distribute markers over footers: the first after ``first_base``, the others on their own."""
-    footers: list[list[str]] = [[]]
-    used = len(first_base)
-    for mark in marks:
-        cost = len(SEPARATOR) + len(mark)
-        if used + cost > FOOTER_LIMIT:
-            footers.append([])
-            used = 0
-        footers[-1].append(mark)
-        used += cost
-    return footers
+def summary_deleted_line(listed: Listed) -> str:
+    decision = listed.decision
+    return _line(
+        f"• {_code_name(decision)} (#{decision.command.id}, {escape(display(listed.creator, LABEL_LIMIT))}): "
+        f"{plural(decision.command.use_count, 'use')}, {idle_text(decision)}"
+    )
 
 
-def summary_embeds(facts: SummaryFacts, *, now: datetime, zone: tzinfo) -> list[list[Embed]]:
-    """The admin summary: the first message has the totals and lists, continuations only carry markers."""
-    base = f"Cleanup of {facts.today.isoformat()} ({zone_name(zone)})"
+def _summary_head(facts: SummaryFacts) -> list[tuple[str, str]]:
     fields = []
     if facts.warned:
         parts = []
@@ -256,44 +437,65 @@ def summary_embeds(facts: SummaryFacts, *, now: datetime, zone: tzinfo) -> list[
             parts.append(f"{plural(facts.users_notified, 'user')} notified about {plural(dmed, 'command')} at risk")
         if facts.recorded_here:
             parts.append(f"{plural(facts.recorded_here, 'command')} of unreachable creators recorded here")
-        fields.append(_field("⚠️ Warnings Sent", "; ".join(parts), inline=True))
+        fields.append(("⚠️ Warnings Sent", "; ".join(parts)))
     if facts.deleted:
-        removed = f"{plural(len(facts.deleted), 'inactive command')} removed"
-        fields.append(_field("🗑️ Commands Deleted", removed, inline=True))
+        fields.append(("🗑️ Commands Deleted", f"{plural(len(facts.deleted), 'inactive command')} removed"))
     stats = f"**Active Commands:** {facts.active_commands}\n**Total Creators:** {facts.total_creators}"
-    fields.append(_field("📊 Current Stats", stats, inline=True))
+    fields.append(("📊 Current Stats", stats))
+    return fields
+
+
+def summary_sections(facts: SummaryFacts) -> list[Section]:
+    sections = []
     if facts.warned:
-        lines = [_name_line(d, f", deleted on {d.deletion_date.isoformat()}") for d in facts.warned]
-        fields.append(_field("Warned Commands", listing(lines)))
-    if facts.deleted:
-        fields.append(_field("Deleted Commands", listing([_name_line(d) for d in facts.deleted])))
-    if facts.unreachable:
-        lines = [f"• {escape(entry.label)}: {entry.reason}" for entry in facts.unreachable]
-        fields.append(_field("Unreachable Creators", listing(lines, "creator")))
-    marks = _summary_marks(facts, FOOTER_LIMIT - len(SEPARATOR))
-    footers = _fill_footers(base, marks)
-    messages: list[list[Embed]] = [
-        [
-            {
-                "title": SUMMARY_TITLE,
-                "description": "Daily cleanup task completed",
-                "color": SUMMARY_COLOR,
-                "fields": fields,
-                "footer": _footer(base, footers[0]),
-                "timestamp": now.isoformat(),
-            }
+        warned = sorted(facts.warned, key=lambda listed: listed.order)
+        entries = [
+            Entry(summary_warned_line(x), x.decision.command.id, "warned", x.decision.warned_on) for x in warned
         ]
-    ]
-    for number, footer_marks in enumerate(footers[1:], start=2):
+        sections.append(Section("Warned Commands", tuple(entries)))
+    if facts.deleted:
+        deleted = sorted(facts.deleted, key=lambda listed: listed.order)
+        entries = [Entry(summary_deleted_line(x), x.decision.command.id, "deleted", facts.today) for x in deleted]
+        sections.append(Section("Deleted Commands", tuple(entries)))
+    if facts.unreachable:
+        lines = [
+            _line(f"• {escape(display(e.label, LABEL_LIMIT))}: {e.reason} ({plural(e.commands, 'command')})")
+            for e in sorted(facts.unreachable, key=lambda e: e.label)
+        ]
+        sections.append(Section("Unreachable Creators", tuple(Entry(line) for line in lines)))
+    return sections
+
+
+def summary_footer(facts: SummaryFacts, zone: tzinfo) -> str:
+    return f"Cleanup of {facts.today.isoformat()} ({zone_name(zone)})"
+
+
+def summary_embeds(facts: SummaryFacts, *, now: datetime, zone: tzinfo) -> list[list[Embed]]:
+    """The admin summary: the totals first, then every warned and deleted command, over as many messages as needed."""
+    head = _summary_head(facts)
+    base = summary_footer(facts, zone)
+    title_cost = len(SUMMARY_TITLE) + PART_SUFFIX_RESERVE
+    layout = Layout(
+        fixed_first=title_cost + len(SUMMARY_DESCRIPTION) + _fields_cost(head) + len(base),
+        fixed_rest=title_cost + len(SUMMARY_CONTINUED) + len(base),
+        fields_first=len(head),
+        fields_rest=0,
+        footer_base=base,
+    )
+    pages = paginate(summary_sections(facts), layout)
+    messages: list[list[Embed]] = []
+    for number, page in enumerate(pages, start=1):
+        fields = [_field(name, value, inline=True) for name, value in head] if page.first else []
         messages.append(
             [
-                {
-                    "title": f"{SUMMARY_TITLE} ({number}/{len(footers)})",
-                    "description": "More commands of this cleanup (ids in the footer)",
-                    "color": SUMMARY_COLOR,
-                    "footer": _footer("", footer_marks),
-                    "timestamp": now.isoformat(),
-                }
+                _embed(
+                    title=_title(SUMMARY_TITLE, number, len(pages)),
+                    description=SUMMARY_DESCRIPTION if page.first else SUMMARY_CONTINUED,
+                    color=SUMMARY_COLOR,
+                    fields=[*fields, *_listing_fields(page)],
+                    footer=page.footer(base),
+                    now=now,
+                )
             ]
         )
     return messages

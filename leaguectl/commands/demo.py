@@ -49,7 +49,11 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         port: int = typer.Option(0, "--port", min=0, max=65535, help="Loopback port; 0 picks a free one."),
         scenario: Path | None = typer.Option(
-            None, "--scenario", dir_okay=False, help="Scenario JSON file (see leaguectl/sandbox/README.md)."
+            None,
+            "--scenario",
+            dir_okay=False,
+            help="Your own league: a scenario file, TOML or JSON, with times relative to now "
+            "(format: leaguectl/sandbox/README.md, 'Scenario files').",
         ),
         demo_league: bool | None = typer.Option(
             None, "--demo/--empty", help="Serve the built-in demo league (default) or an empty guild."
@@ -65,7 +69,10 @@ def register(app: typer.Typer) -> None:
 
         Prints `export NAME=value` lines that point leaguectl at it, e.g.
         `leaguectl sandbox --port 8765 | tee sandbox.env`, then in another shell
-        `eval "$(cat sandbox.env)"` and run any command. The simulated clock runs in real time.
+        `eval "$(cat sandbox.env)"` and run any command. The simulated clock starts at now (or
+        at the global --now) and runs in real time; every command run with the exports first sets
+        it to its own now, so `leaguectl --now 2026-11-23T05:00:00Z freeze-begin` acts at that
+        time in the sandbox too (LEAGUECTL_SANDBOX_URL; --dry-run leaves the clock alone).
         """
         state = cli_state(ctx)
         if scenario is not None and demo_league is not None:

@@ -35,12 +35,24 @@ def register(app: typer.Typer) -> None:
         run_pass(ctx, "freeze-begin", body, lock=LOCK_GROUP)
 
     @app.command("thaw")
-    def thaw(ctx: typer.Context) -> None:
-        """Saturday: resolve contested claims, cancel losers (DM their GMs), unfreeze and log winners, freeze off."""
+    def thaw(
+        ctx: typer.Context,
+        force: bool = typer.Option(
+            False,
+            "--force",
+            help="Act outside the thaw window (Saturday 00:00 to Monday 00:00 league time), e.g. to finish a "
+            "thaw that was missed; nothing else changes.",
+        ),
+    ) -> None:
+        """Saturday: resolve contested claims, cancel losers (DM their GMs), unfreeze and log winners, freeze off.
+
+        Acts only from Saturday 00:00 to the next Monday 00:00 league time (LEAGUE_TIMEZONE); outside that
+        window it skips, exit 0, unless --force.
+        """
 
         def body(pc: PassContext) -> None:
             from leaguectl.transactions.thaw import run_thaw
 
-            run_thaw(pc)
+            run_thaw(pc, force=force)
 
         run_pass(ctx, "thaw", body, lock=LOCK_GROUP)

@@ -12,9 +12,9 @@ def register(app: typer.Typer) -> None:
     def scorebug_tick(ctx: typer.Context) -> None:
         """Keep the live-scores channel and voice-channel statuses in step with the published scorecards.
 
-        One bot message per live game, edited only when it changed (final games are recorded in
-        one scorebug's footer); voice statuses "AWAY a @ h HOME" (" - FINAL" once over); the
-        channel shown only while a game is live. Run every 3 minutes.
+        One bot message per live game, edited only when it changed; voice statuses "AWAY a @ h HOME"
+        (" - FINAL" once over, cleared once unpublished); the channel shown only while a game is
+        live. The bot's other messages there are never touched. Run every 3 minutes.
         """
 
         def body(pc: PassContext) -> None:
@@ -44,12 +44,17 @@ def register(app: typer.Typer) -> None:
     def publish_command(
         ctx: typer.Context,
         channel: str = typer.Argument(..., help="The game's text channel: id, <#id>, #name or name."),
-        url: str = typer.Argument(..., help="The scorecard: a Google Sheets URL or a spreadsheet key."),
+        url: str = typer.Argument(
+            ..., help="The scorecard: a Google Sheets URL or a spreadsheet key (stored as the sheet's full URL)."
+        ),
         publisher: str | None = typer.Option(
             None, "--publisher", help="User id recorded as publisher (default: the bot)."
         ),
     ) -> None:
-        """Publish a scorecard for a channel, after checking that its Scorebug tab opens and parses."""
+        """Publish a scorecard for a channel, after checking that its Scorebug tab opens and parses.
+
+        A sheet already published for another channel is refused (unpublish it there first).
+        """
 
         def body(pc: PassContext) -> None:
             from leaguectl.scorebug.publish import publish_scorecard
@@ -63,7 +68,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         channel: str = typer.Argument(..., help="The game's text channel: id, <#id>, #name or name."),
     ) -> None:
-        """Stop showing a channel's scorecard (the next scorebug-tick removes its scorebug)."""
+        """Stop showing a channel's scorecard (the next scorebug-tick removes its scorebug and voice status)."""
 
         def body(pc: PassContext) -> None:
             from leaguectl.scorebug.publish import unpublish_scorecard

@@ -1,27 +1,29 @@
 """What each pass of the demo week should have done, checked against the sandbox's state.
 
 Each check reads the world before and after the pass (two sandbox snapshots),
-the pass's exit code and its JSON report, and the scenario's own `demo.expect`
-section where it has one (which moves the thaw grants and cancels, which
-custom commands are warned or deleted, ...). A pass is ok when all its checks
-hold; the demo exits 0 only when every pass is ok.
+the pass's exit code and its JSON report, and what the scenario's `demo`
+section says (`demo.expect`: which moves the thaw grants and cancels, who gets
+a DM, which custom commands are warned or deleted, where the admin summary
+goes; `demo.tasks`: which tasks run, which are left alone, which are broken).
+Nothing the checks expect is written here: it is all in the scenario file
+(`leaguectl/sandbox/scenarios/demo.toml`) or derived from its entries. A pass
+is ok when all its checks hold; the demo exits 0 only when every pass is ok.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from leaguectl.demo.diff import Change
-from leaguectl.demo.timeline import Step
+from leaguectl.demo.timeline import TASK_IGNORED, TASK_MALFORMED, Step
 
 JSON = dict[str, Any]
 
-ADMIN_CHANNELS = ("admin", "bot-logs", "mod-logs", "logs")
-_USER_ID = re.compile(r"^\s*(\d{5,})")
+FINAL_SUFFIX = "- FINAL"
+"""How a finished game's Scorebug header and voice status end (league.md §3.8)."""
 
 
 @dataclass(frozen=True)
@@ -203,8 +205,8 @@ def check_freeze_begin(result: PassResult, facts: DemoFacts) -> list[Check]:
 # ----------------------------------------------------------------- run-due-tasks
 
 
-def _broken_tasks(facts: DemoFacts) -> list[str]:
-    return [str(t["name"]) for t in facts.tasks if "malformed" in str(t.get("expect", ""))]
+def _tasks_with(facts: DemoFacts, *outcomes: str) -> list[str]:
+    return [str(t["name"]) for t in facts.tasks if t.get("outcome") in outcomes]
 
 
 def _task_messages(snapshot: JSON, name: str) -> dict[str, tuple[Any, Any]]:
@@ -235,7 +237,7 @@ def _ran(result: PassResult, name: str) -> bool:
 
 
 def check_run_due_tasks(result: PassResult, facts: DemoFacts) -> list[Check]:
-    broken = _broken_tasks(facts)
+    broken = _tasks_with(facts, TASK_MALFORMED)
     errors = [str(e.get("message")) for e in (result.report or {}).get("errors") or []]
     unexpected = [e for e in errors if not any(f"'{name}'" in e for name in broken)]
     reported = _report_text(result.report, "errors", "warnings", "skipped")
@@ -256,7 +258,7 @@ def check_run_due_tasks(result: PassResult, facts: DemoFacts) -> list[Check]:
             f"due task(s) ran: {_names(result.step.tasks_due)}" if not missing else f"did not run: {_names(missing)}",
         )
     )
-    idle = [str(t["name"]) for t in facts.tasks if str(t.get("expect", "")).startswith(("not run", "reported"))]
+    idle = _tasks_with(facts, TASK_IGNORED, TASK_MALFORMED)
     wrongly = [name for name in idle if _task_touched(result, name)]
     if idle:
         checks.append(
@@ -288,10 +290,10 @@ def check_scorebug_tick(result: PassResult, facts: DemoFacts) -> list[Check]:
     for voice_id, text_id in facts.voice_links.items():
         if text_id not in sheet_of or voice_id not in voice:
             continue
-        is_final = _sheet_header(result.after, sheet_of[text_id]).rstrip().endswith("- FINAL")
+        is_final = _sheet_header(result.after, sheet_of[text_id]).rstrip().endswith(FINAL_SUFFIX)
         status = str(voice[voice_id].get("voice_status") or "")
         live, final = live + (not is_final), final + is_final
-        if is_final != status.endswith("- FINAL") or not status:
+        if is_final != status.endswith(FINAL_SUFFIX) or not status:
             wrong.append(f"{voice[voice_id].get('name')}: {status or '(no status)'}")
     checks.append(
         Check(
@@ -335,18 +337,6 @@ def _team_gms(snapshot: JSON, abbrev: str, season: int) -> list[str]:
     return []
 
 
-def _dm_expectations(recipients: JSON) -> tuple[list[str], list[str]]:
-    """(user ids that must get a DM, user ids with closed DMs that must not) from `cancel_dm_recipients`."""
-    wanted: list[str] = []
-    closed: list[str] = []
-    for entries in recipients.values():
-        if not isinstance(entries, list):
-            continue
-        for entry in entries:
-            match = _USER_ID.match(str(entry))
-            if match:
-                (closed if "closed" in str(entry).lower() else wanted).append(match.group(1))
-    return wanted, closed
 
 
 def check_thaw(result: PassResult, facts: DemoFacts) -> list[Check]:
@@ -380,7 +370,8 @@ def check_thaw(result: PassResult, facts: DemoFacts) -> list[Check]:
         checks.append(
             Check(ok, f"tie on player {tie.get('player_id')} broken for {winner_team}" if ok else "tie not broken")
         )
-    wanted, closed = _dm_expectations(expect.get("cancel_dm_recipients") or {})
+    wanted = [str(uid) for uid in expect.get("dm_sent_to") or []]
+    closed = [str(uid) for uid in expect.get("dm_closed") or []]
     if tie_loser and len(tie.get("teams") or []) == len(tie_states):
         loser_team = list(tie["teams"])[list(tie_states).index(tie_loser[0])]
         wanted += _team_gms(result.after, loser_team, int(after["season"]))
@@ -447,7 +438,9 @@ def check_cleanup(result: PassResult, facts: DemoFacts) -> list[Check]:
     if warn or delete:
         dms = new_dms(result)
         checks.append(Check(bool(dms), f"{len(dms)} warning/deletion DM(s) sent"))
-        summaries = [m for name in ADMIN_CHANNELS for m in new_messages(result, name)]
+    summary_channel = expect.get("summary_channel")
+    if summary_channel and (warn or delete):
+        summaries = new_messages(result, str(summary_channel))
         checks.append(Check(bool(summaries), f"{len(summaries)} admin summary message(s)"))
     return checks
 

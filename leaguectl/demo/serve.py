@@ -3,19 +3,21 @@
 stdout gets shell `export NAME=value` lines (values shell-quoted) that point
 leaguectl at the sandbox, then one `# ready` comment line, so the output can be
 saved and sourced from another shell. The sandbox's clock runs in real time
-from now (or from the scenario's `now`), so an admin can run commands against
-it by hand; the control endpoints under `/_sandbox/` move it when needed.
+from now (the global `--now`, or the scenario's absolute `now`), so an admin can
+run commands against it by hand. The exports include `LEAGUECTL_SANDBOX_URL`:
+every pass run with them first sets the sandbox's clock to its own now, so
+`leaguectl --now T thaw` acts at T on both sides (`leaguectl/demo/sandbox_clock.py`).
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 import signal
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +28,17 @@ READY_PREFIX = "# leaguectl sandbox ready"
 """The last line printed on stdout once the sandbox answers; tests and scripts wait for it."""
 
 
-def load_scenario_file(path: Path) -> dict[str, Any]:
-    """A scenario from a JSON file; any problem is a usage error naming the file."""
+def load_scenario_file(path: Path, now: datetime) -> dict[str, Any]:
+    """A scenario from a TOML or JSON scenario file, its relative times placed around `now`.
+
+    Any problem is a usage error naming the file, the place in it and what is wrong.
+    """
+    from leaguectl.sandbox.scenario_file import ScenarioFileError, read_scenario_file
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"--scenario {path}: cannot read it ({exc.strerror or exc})") from None
-    except ValueError as exc:
-        raise UsageError(f"--scenario {path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"--scenario {path}: the top level must be a JSON object (a scenario)")
-    return data
+        return read_scenario_file(path, now=now)
+    except ScenarioFileError as exc:
+        raise UsageError(f"--scenario {exc}") from None
 
 
 def export_lines(environ: dict[str, str]) -> list[str]:
@@ -73,13 +75,14 @@ def serve_sandbox(
     stop: threading.Event | None = None,
 ) -> int:
     """Serve until a signal (or `stop`, for tests in-process) arrives; returns the exit status (0)."""
+    from leaguectl.demo.sandbox_clock import SANDBOX_URL_ENV
     from leaguectl.demo.week import demo_environment
     from leaguectl.sandbox import Sandbox, SandboxClock, ScenarioError, demo_scenario
     from leaguectl.sandbox.state import parse_time
 
     now = runtime.clock.now()
     if scenario_file is not None:
-        scenario = load_scenario_file(scenario_file)
+        scenario = load_scenario_file(scenario_file, now)
         source = str(scenario_file)
     elif demo_league:
         scenario, source = demo_scenario(now), "the built-in demo league"
@@ -103,6 +106,7 @@ def serve_sandbox(
         stack.callback(sandbox.stop)
         signalled = stack.enter_context(_until_signal())
         environ = demo_environment(sandbox, files)
+        environ[SANDBOX_URL_ENV] = sandbox.base_url  # passes set the sandbox's clock to theirs
         out = runtime.stdout
         out.write("\n".join(export_lines(environ)) + "\n")
         out.write(f"{READY_PREFIX} at {sandbox.base_url} ({source}); Ctrl-C or SIGTERM stops it\n")
@@ -111,6 +115,7 @@ def serve_sandbox(
             f"leaguectl sandbox: serving {source} at {sandbox.base_url}, clock at {start.isoformat()}.\n"
             "Use it from another shell by sourcing the export lines above, e.g. save them with\n"
             '  leaguectl sandbox --port 8765 | tee sandbox.env   and then   eval "$(cat sandbox.env)"\n'
+            "Each command run with them sets this clock to its own now first: use --now to act at any time.\n"
         )
         runtime.stderr.flush()
         while not (signalled.is_set() or (stop is not None and stop.is_set())):

@@ -1,8 +1,8 @@
 """When each pass of the demo week runs, read from the scenario's `demo` section.
 
-The demo scenario (`leaguectl.sandbox.demo`) says when the week's passes
-happen (`demo.timeline`) and when each task of the tasks channel falls due
-(`demo.tasks`). `plan_week` turns that into an ordered list of steps:
+The demo scenario (`leaguectl/sandbox/scenarios/demo.toml`) says when the
+week's passes happen (`demo.timeline`) and when each task of the tasks channel
+falls due and whether it runs (`demo.tasks`). `plan_week` turns that into an ordered list of steps:
 run-due-tasks once per cluster of due times (so every schedule kind visibly
 fires), freeze-begin on Monday 00:00 league time, two scorebug ticks with the
 sheets edited between them, thaw on Saturday 00:00 and cleanup-commands.
@@ -15,6 +15,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 JSON = dict[str, Any]
+
+TASK_RUNS = "run"
+"""`demo.tasks[].outcome`: the task runs when due."""
+TASK_IGNORED = "ignored"
+"""`demo.tasks[].outcome`: the task is left exactly as it is (paused, or an untrusted author's)."""
+TASK_MALFORMED = "malformed"
+"""`demo.tasks[].outcome`: the message is reported as an error on every pass and kept."""
 
 TASK_RUN_DELAY = timedelta(minutes=1)
 """run-due-tasks runs this long after a task falls due (it is scheduled every minute)."""
@@ -51,14 +58,14 @@ def _ceil_minute(moment: datetime) -> datetime:
 def task_runs(tasks: list[JSON], start: datetime, end: datetime) -> list[tuple[datetime, tuple[str, ...]]]:
     """(moment, names of tasks due) for run-due-tasks passes between `start` and `end`.
 
-    Only tasks the scenario expects to run ("run, ..." / "run once ...") and that
-    fall due before `end` count; tasks due before `start` are picked up at `start`.
+    Only tasks the scenario expects to run (`outcome = "run"`) and that fall due
+    before `end` count; tasks due before `start` are picked up at `start`.
     Due times within `TASK_CLUSTER` of the first of a cluster share one pass, run
     one minute after the last of them.
     """
     due: list[tuple[datetime, str]] = []
     for task in tasks:
-        if not task.get("due_at") or not str(task.get("expect", "")).startswith("run"):
+        if not task.get("due_at") or task.get("outcome") != TASK_RUNS:
             continue
         moment = max(_time(task["due_at"]), start)
         if moment < end:

@@ -43,6 +43,7 @@ class Marker:
     kind: str
     fingerprint: str | None
     posted_at: datetime
+    message_id: str
 
 
 def fingerprint(command: str, exit_code: int, message: str) -> str:
@@ -52,6 +53,13 @@ def fingerprint(command: str, exit_code: int, message: str) -> str:
 
 
 OWNER = "owner"
+# Under --dry-run nothing is posted and no DM channel is opened (SPEC §3.4).
+DRY_RUN_SEND = "would send (dry run: nothing posted)"
+DRY_RUN_OWNER = "would send to the owner's DMs (dry run: no DM channel opened, nothing posted)"
+
+
+def _to_owner(ctx: PassView) -> bool:
+    return (ctx.settings.alert_channel or OWNER).lower() == OWNER
 
 
 def alert_channel_id(ctx: PassView) -> str:
@@ -74,7 +82,8 @@ def newest_marker(discord: DiscordClient, channel_id: str, bot_id: str, command:
             continue
         for match in _MARKER.finditer(str(message.get("content") or "")):
             if match[2] == command:
-                return Marker(kind=match[1], fingerprint=match[3], posted_at=snowflake_time(str(message["id"])))
+                message_id = str(message["id"])
+                return Marker(match[1], match[3], posted_at=snowflake_time(message_id), message_id=message_id)
     return None
 
 
@@ -98,24 +107,38 @@ def send_failure_alert(ctx: PassView, command: str, report: Report) -> str:
     """Post a failure alert unless the same one was posted within the cooldown. Returns what happened."""
     first = report.errors[0]["message"] if report.errors else f"exit {int(report.final_exit_code)}"
     fp = fingerprint(command, int(report.final_exit_code), first)
+    if ctx.dry_run and _to_owner(ctx):
+        return DRY_RUN_OWNER  # opening the owner's DM channel is itself a change
     channel_id = alert_channel_id(ctx)
     bot_id = str(ctx.discord.current_user()["id"])
     marker = newest_marker(ctx.discord, channel_id, bot_id, command)
     cooldown = timedelta(minutes=ctx.settings.alert_cooldown_minutes)
     if marker and marker.kind == ALERT_MARK and marker.fingerprint == fp and ctx.now - marker.posted_at < cooldown:
         return "suppressed (same failure already alerted)"
-    ctx.discord.create_message(channel_id, content=failure_text(command, report, fp))
+    if ctx.dry_run:
+        return DRY_RUN_SEND
+    from leaguectl.discord_rest import identity_nonce
+
+    nonce = identity_nonce("alert", ctx.guild_id, command, fp, marker.message_id if marker else "-")
+    ctx.discord.create_message(channel_id, content=failure_text(command, report, fp), nonce=nonce)
     return "sent"
 
 
 def send_recovery_if_alerted(ctx: PassView, command: str) -> str:
     """After a success: post one "recovered" note if the newest marker is a failure alert."""
+    if ctx.dry_run and _to_owner(ctx):
+        return DRY_RUN_OWNER
     channel_id = alert_channel_id(ctx)
     bot_id = str(ctx.discord.current_user()["id"])
     marker = newest_marker(ctx.discord, channel_id, bot_id, command)
     if marker is None or marker.kind != ALERT_MARK:
         return "nothing to recover"
-    ctx.discord.create_message(channel_id, content=recovery_text(command))
+    if ctx.dry_run:
+        return DRY_RUN_SEND
+    from leaguectl.discord_rest import identity_nonce
+
+    nonce = identity_nonce("recovery", ctx.guild_id, command, marker.message_id)
+    ctx.discord.create_message(channel_id, content=recovery_text(command), nonce=nonce)
     return "sent"
 
 

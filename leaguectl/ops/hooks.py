@@ -49,7 +49,9 @@ class PassHooks:
         self.started = time.time()
         self._started_mono = time.monotonic()
         self._locked = False
+        self._held_elsewhere = False
         self._previous_handler: Any = None
+        self._ping_budget: Any = None
 
     @property
     def scheduled(self) -> bool:
@@ -58,17 +60,19 @@ class PassHooks:
     def begin(self) -> bool:
         """Take the lock, arm SIGTERM, ping start; False when the lock is held."""
         if not self.lock.acquire():
+            self._held_elsewhere = True
             holder = self.lock.holder_pid()
-            self.context.report.skip(LOCK_HELD, item=self.lock.path.name, holder_pid=holder)
+            self.context.report.notable_skip(LOCK_HELD, item=self.lock.path.name, holder_pid=holder)
             self.context.report.summary = f"skipped: {LOCK_HELD} ({self.lock.path})"
             return False
         self._locked = True
         self._arm_sigterm()
         url = self.context.settings.healthcheck_url
         if url is not None and self.scheduled:
-            from leaguectl.ops.healthcheck import ping
+            from leaguectl.ops.healthcheck import PingBudget, ping
 
-            ping(self.context.runtime, url.reveal(), "start", run_id=self.run_id)
+            self._ping_budget = PingBudget.for_runtime(self.context.runtime)  # shared by all pings of the pass
+            ping(self.context.runtime, url.reveal(), "start", run_id=self.run_id, budget=self._ping_budget)
         return True
 
     def _arm_sigterm(self) -> None:
@@ -85,7 +89,8 @@ class PassHooks:
     def end(self) -> None:
         """Release the lock, then record the outcome: metrics, ping, alert or recovery."""
         if not self._locked:
-            self._write_metrics(skipped_locked=True)
+            # Held by another pass, or LOCK_DIR unusable (the report says exit 78).
+            self._write_metrics(skipped_locked=self._held_elsewhere)
             return
         try:
             if self._previous_handler is not None:
@@ -120,9 +125,12 @@ class PassHooks:
             skipped_locked=skipped_locked,
         )
         try:
-            write_outcome(path, outcome)
+            problem = write_outcome(path, outcome)
         except OSError as exc:
-            log.warning("could not write METRICS_FILE %s: %s", path, exc.strerror)
+            log.warning("could not write METRICS_FILE %s: %s", path, exc.strerror or exc)
+            return
+        if problem is not None:
+            log.warning("METRICS_FILE %s: %s", path, problem)
 
     def _ping_outcome(self) -> None:
         url = self.context.settings.healthcheck_url
@@ -133,7 +141,7 @@ class PassHooks:
         report = self.context.report
         tail = "\n".join(report.text_lines()[-40:])
         kind = "success" if report.final_exit_code == ExitCode.OK else "fail"
-        ping(self.context.runtime, url.reveal(), kind, run_id=self.run_id, body=tail)
+        ping(self.context.runtime, url.reveal(), kind, run_id=self.run_id, body=tail, budget=self._ping_budget)
 
     def _status_hint(self) -> Path:
         return self.lock.path.with_suffix(".last-exit")

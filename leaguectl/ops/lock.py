@@ -13,6 +13,14 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from leaguectl.errors import ConfigError
+
+
+def _unusable(directory: Path, problem: str) -> ConfigError:
+    return ConfigError(
+        "LOCK_DIR", f"lock directory {directory} {problem} (set LOCK_DIR to a directory this user can write)"
+    )
+
 
 def lock_directory(configured: Path | None, environ: Mapping[str, str]) -> Path:
     """LOCK_DIR, else $RUNTIME_DIRECTORY, else $XDG_RUNTIME_DIR/leaguectl, else the temp dir."""
@@ -45,9 +53,12 @@ class PassLock:
         self._fd: int | None = None
 
     def acquire(self) -> bool:
-        """Take the lock; False (immediately) when another process holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        """Take the lock; False (immediately) when another process holds it.
+
+        A lock directory that cannot be used (a file, a missing parent, no write access)
+        is a configuration error naming LOCK_DIR (exit 78), never a traceback.
+        """
+        fd = self._open()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -57,6 +68,22 @@ class PassLock:
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         return True
+
+    def _open(self) -> int:
+        directory = self.path.parent
+        try:
+            if not directory.is_dir():
+                if directory.exists():
+                    raise _unusable(directory, "is not a directory")
+                if not directory.parent.is_dir():
+                    raise _unusable(directory, "does not exist, nor does its parent directory: create it")
+                # One missing level is created (e.g. $XDG_RUNTIME_DIR/leaguectl); a deeper typo is not.
+                directory.mkdir(mode=0o700, exist_ok=True)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise _unusable(directory, f"cannot be used for lock files ({exc.strerror or exc})") from None
+        except ValueError as exc:
+            raise _unusable(directory, f"is not a usable path ({exc})") from None
 
     def holder_pid(self) -> int | None:
         """The pid written by the current holder, if readable."""

@@ -9,8 +9,10 @@ Timestamps are wall-clock Unix seconds.
 from __future__ import annotations
 
 import fcntl
+import math
 import os
 import re
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,23 +51,91 @@ class PassOutcome:
     skipped_locked: bool = False
 
 
-def read_series(path: Path) -> dict[str, dict[str, float]]:
-    """``{command: {metric: value}}`` from an existing textfile (missing file → empty)."""
-    series: dict[str, dict[str, float]] = {}
+# The most a leaguectl textfile holds is a few kilobytes; anything far larger is not ours.
+MAX_READ_BYTES = 1 << 20
+# Timestamps must be plausible Unix seconds (before 2100), so that status can show them.
+_LATEST_TIMESTAMP = 4_102_444_800.0
+
+
+@dataclass(frozen=True)
+class MetricsRead:
+    """What an existing textfile holds, and what is wrong with it (a warning, never a failure).
+
+    ``replaceable`` is False when the path is not a regular file (a directory, a FIFO):
+    then it is reported and left alone instead of being replaced.
+    """
+
+    series: dict[str, dict[str, float]]
+    problem: str | None = None
+    replaceable: bool = True
+
+
+def read_metrics(path: Path) -> MetricsRead:
+    """Read the textfile; a missing file is empty, garbage is reported and skipped."""
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
     except FileNotFoundError:
-        return series
-    for line in text.splitlines():
-        match = _SERIES.match(line)
-        if match is None:
+        return MetricsRead({})
+    except OSError as exc:
+        return MetricsRead({}, f"cannot be inspected ({exc.strerror or exc})", replaceable=False)
+    if stat.S_ISDIR(info.st_mode):
+        return MetricsRead({}, "is a directory, not a file (left alone: point METRICS_FILE at a file)", False)
+    if not stat.S_ISREG(info.st_mode):
+        return MetricsRead({}, "is not a regular file (left alone: point METRICS_FILE at a file)", False)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_READ_BYTES + 1)
+    except OSError as exc:
+        return MetricsRead({}, f"cannot be read ({exc.strerror or exc})")
+    if len(data) > MAX_READ_BYTES:
+        return MetricsRead({}, "is larger than 1 MiB, so not leaguectl's textfile")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return MetricsRead({}, "is not UTF-8 text, so not leaguectl's textfile")
+    return _parse_textfile(text)
+
+
+def _parse_textfile(text: str) -> MetricsRead:
+    series: dict[str, dict[str, float]] = {}
+    garbage: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
             continue
-        name = match["name"][len(PREFIX) :]
-        try:
-            series.setdefault(match["command"], {})[name] = float(match["value"])
-        except ValueError:
+        parsed = _parse_series_line(line)
+        if parsed is None:
+            garbage.append(number)
             continue
-    return series
+        command, name, value = parsed
+        series.setdefault(command, {})[name] = value
+    if not garbage:
+        return MetricsRead(series)
+    return MetricsRead(
+        series, f"{len(garbage)} line(s) are not leaguectl metrics (first: line {garbage[0]})"
+    )
+
+
+def _parse_series_line(line: str) -> tuple[str, str, float] | None:
+    match = _SERIES.match(line)
+    if match is None:
+        return None
+    name = match["name"][len(PREFIX) :]
+    if name not in METRICS:
+        return None
+    try:
+        value = float(match["value"])
+    except ValueError:
+        return None
+    if not math.isfinite(value) or value < 0:
+        return None
+    if name.endswith("timestamp_seconds") and value > _LATEST_TIMESTAMP:
+        return None
+    return match["command"], name, value
+
+
+def read_series(path: Path) -> dict[str, dict[str, float]]:
+    """``{command: {metric: value}}`` from an existing textfile (missing or garbage → what is usable)."""
+    return read_metrics(path).series
 
 
 def _values(outcome: PassOutcome, previous: dict[str, float]) -> dict[str, float]:
@@ -104,14 +174,22 @@ def render(series: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outcome(path: Path, outcome: PassOutcome) -> None:
-    """Replace ``outcome.command``'s series in the textfile, keeping every other command's."""
+def write_outcome(path: Path, outcome: PassOutcome) -> str | None:
+    """Replace ``outcome.command``'s series in the textfile, keeping every other command's.
+
+    Returns what was wrong with the existing file (garbage is replaced, a directory left
+    alone), for the caller to warn about; OSError when the file cannot be written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "a+") as guard:
         fcntl.flock(guard, fcntl.LOCK_EX)
-        series = read_series(path)
+        current = read_metrics(path)
+        if not current.replaceable:
+            return current.problem
+        series = current.series
         series[outcome.command] = _values(outcome, series.get(outcome.command, {}))
         _atomic_write(path, render(series))
+        return None if current.problem is None else f"{current.problem}; replaced it with a clean textfile"
 
 
 def _atomic_write(path: Path, text: str) -> None:

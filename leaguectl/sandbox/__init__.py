@@ -72,7 +72,7 @@ league are described in README.md next to this file.
 """
 
 from leaguectl.sandbox.clock import SandboxClock
-from leaguectl.sandbox.demo import demo_scenario, scorebug_grid
+from leaguectl.sandbox.demo import demo_scenario
 from leaguectl.sandbox.server import LogEntry, Sandbox
 from leaguectl.sandbox.state import SandboxState, ScenarioError
 
@@ -83,5 +83,4 @@ __all__ = [
     "SandboxState",
     "ScenarioError",
     "demo_scenario",
-    "scorebug_grid",
 ]

@@ -295,7 +295,7 @@ class DiscordService:
         d = self.state.discord
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce") is True:
-            earlier = self.state.recent_nonce(d.bot_id, str(nonce), NONCE_WINDOW)
+            earlier = self.state.recent_nonce(d.bot_id, channel.id, str(nonce), NONCE_WINDOW)
             if earlier is not None:
                 if earlier not in d.messages:
                     raise DiscordError(404, 10008, "Unknown Message")
@@ -324,7 +324,7 @@ class DiscordService:
         )
         d.messages[message.id] = message
         if nonce is not None:
-            d.nonces[(d.bot_id, str(nonce))] = (message.id, now)
+            d.nonces[(d.bot_id, channel.id, str(nonce))] = (message.id, now)
         return Response.json(200, self.state.message_json(message))
 
     def edit_message(self, request: Request) -> Response:

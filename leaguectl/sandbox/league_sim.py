@@ -330,16 +330,28 @@ class LeagueService:
         used_before = _time_arg(request, "last_used__lt")
         created_since = _time_arg(request, "created_at__gte")
 
+        def stored_time(row: JSON, key: str) -> datetime | None:
+            """A row's timestamp, or None when absent or unreadable (a scenario may hold a broken row)."""
+            try:
+                return _time(row.get(key))
+            except (ValueError, TypeError):
+                return None
+
         def keep(row: JSON) -> bool:
-            last_used = _time(row.get("last_used"))
-            created = _time(row.get("created_at"))
+            name_text = row.get("name")
             return (
-                (name is None or (row.get("name") or "").lower() == name.lower())
+                (name is None or (name_text if isinstance(name_text, str) else "").lower() == name.lower())
                 and (is_active is None or row.get("is_active") == is_active)
                 and (warning_sent is None or row.get("warning_sent") == warning_sent)
                 and (creator_id is None or row.get("creator_id") == creator_id)
-                and (used_before is None or (last_used is not None and last_used < used_before))
-                and (created_since is None or (created is not None and created >= created_since))
+                and (
+                    used_before is None
+                    or ((used := stored_time(row, "last_used")) is not None and used < used_before)
+                )
+                and (
+                    created_since is None
+                    or ((created := stored_time(row, "created_at")) is not None and created >= created_since)
+                )
             )
 
         return keep

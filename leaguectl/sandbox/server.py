@@ -10,7 +10,9 @@ fault if it is the chosen one -> handler -> log. Control requests under
 from __future__ import annotations
 
 import json
+import math
 import threading
+import time
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,7 +45,13 @@ from leaguectl.sandbox.web import (
 )
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-FaultKind = Literal["500", "drop"]
+FaultKind = Literal["500", "drop", "trickle", "ratelimit"]
+FAULT_KINDS: tuple[str, ...] = ("500", "drop", "trickle", "ratelimit")
+# Faults that model a slow or busy server rather than a failed write: they count reads too.
+_ANY_METHOD_FAULTS = frozenset({"trickle", "ratelimit"})
+TRICKLE_INTERVAL = 5.0
+"""Seconds between two bytes of a trickled answer (issue 16: "one byte every 5 s")."""
+RATELIMIT_RETRY_AFTER = 3600.0
 SERVICES = ("discord", "league", "sheets", "oauth")
 DEFAULT_START = "2025-06-01T12:00:00+00:00"
 """Where a sandbox without a clock and without `now` in its scenario starts."""
@@ -92,6 +100,15 @@ class _Fault:
     remaining: int
     kind: FaultKind
     service: str | None
+    times: int = 1
+    interval: float = TRICKLE_INTERVAL
+    retry_after: float = RATELIMIT_RETRY_AFTER
+
+    def counts(self, service: str, method: str) -> bool:
+        """Whether a request of ``service`` with ``method`` counts toward this fault."""
+        if self.service not in (None, service):
+            return False
+        return self.kind in _ANY_METHOD_FAULTS or (method in MUTATING and service != "oauth")
 
 
 class Sandbox:
@@ -215,29 +232,49 @@ class Sandbox:
         with self._lock:
             self.request_log.clear()
 
-    def inject_failure(self, k: int, kind: FaultKind, service: str | None = None) -> None:
-        """Make the k-th mutating request from now (1-based) fail.
+    def inject_failure(
+        self,
+        k: int,
+        kind: FaultKind,
+        service: str | None = None,
+        *,
+        times: int = 1,
+        interval: float = TRICKLE_INTERVAL,
+        retry_after: float = RATELIMIT_RETRY_AFTER,
+    ) -> None:
+        """Make the k-th counted request from now (1-based), and the ``times - 1`` after it, fail.
 
         Counted are requests that passed authentication and rate limiting and
-        matched a route, optionally only those of `service`. "500" answers
-        HTTP 500 without applying anything; "drop" applies nothing and closes
-        the connection without a response.
+        matched a route, optionally only those of `service`. "500" and "drop"
+        count mutating requests: "500" answers HTTP 500 without applying
+        anything; "drop" applies nothing and closes the connection without a
+        response. "trickle" and "ratelimit" count every request, reads too:
+        "trickle" applies the request and sends its answer (status line, headers
+        and body) one byte every `interval` seconds; "ratelimit" (Discord only)
+        applies nothing and answers 429 with a JSON `retry_after` of
+        `retry_after` seconds.
         """
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
-        if kind not in ("500", "drop"):
-            raise ValueError(f"kind must be '500' or 'drop', got {kind!r}")
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}, got {kind!r}")
         if service is not None and service not in SERVICES:
             raise ValueError(f"service must be one of {SERVICES}, got {service!r}")
+        if kind == "ratelimit" and service != "discord":
+            raise ValueError("a 'ratelimit' fault needs service='discord'")
+        if times < 1 or not (interval > 0 and math.isfinite(interval)) or not math.isfinite(retry_after):
+            raise ValueError("times must be >= 1, interval positive and retry_after finite")
         with self._lock:
-            self._faults.append(_Fault(k, kind, service))
+            self._faults.append(_Fault(k, kind, service, times, interval, retry_after))
 
     @property
     def pending_failures(self) -> int:
         return len(self._faults)
 
-    def set_sheet(self, key: str, values: list[list[Any]], tab: str = "Scorebug", readable: bool | None = None) -> None:
-        """Create or overwrite one tab of a spreadsheet (grid starts at A1)."""
+    def set_sheet(
+        self, key: str, values: list[list[Any]] | dict[str, Any], tab: str = "Scorebug", readable: bool | None = None
+    ) -> None:
+        """Create or overwrite one tab of a spreadsheet: rows from A1, or a table of A1 cells."""
         with self._lock:
             self.state.set_sheet(key, values, tab=tab, readable=readable)
 
@@ -338,23 +375,30 @@ class Sandbox:
             return response, False, None, None
         request.params = params
         fault = self._take_fault(service.name, request.method)
-        if fault == "drop":
-            return DROP, False, route.name, fault
-        response = service.server_error() if fault == "500" else service.call(route, request)
+        kind = fault.kind if fault is not None else None
+        if kind == "drop":
+            return DROP, False, route.name, kind
+        if fault is not None and fault.kind == "ratelimit":
+            return _rate_limited(fault.retry_after), True, route.name, kind
+        response = service.server_error() if kind == "500" else service.call(route, request)
         response.headers.update(extra)
-        return response, False, route.name, fault
+        if fault is not None and fault.kind == "trickle":
+            response.trickle_interval = fault.interval
+        return response, False, route.name, kind
 
-    def _take_fault(self, service: str, method: str) -> FaultKind | None:
-        if method not in MUTATING or service == "oauth":
-            return None
-        fired: FaultKind | None = None
+    def _take_fault(self, service: str, method: str) -> _Fault | None:
+        fired: _Fault | None = None
         for fault in list(self._faults):
-            if fault.service not in (None, service):
+            if not fault.counts(service, method):
                 continue
             fault.remaining -= 1
             if fault.remaining == 0:
-                self._faults.remove(fault)
-                fired = fired or fault.kind
+                fault.times -= 1
+                if fault.times > 0:
+                    fault.remaining = 1  # the next counted request gets it too
+                else:
+                    self._faults.remove(fault)
+                fired = fired or fault
         return fired
 
     def _control(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Response:
@@ -383,7 +427,8 @@ class Sandbox:
                 self.clock.advance(float(data["advance"]))
             return Response.json(200, {"now": iso(self.clock.now()), "monotonic": self.clock.monotonic()})
         if (method, path) == ("POST", "/fault"):
-            self.inject_failure(int(data["k"]), data["kind"], data.get("service"))
+            options = {name: data[name] for name in ("times", "interval", "retry_after") if name in data}
+            self.inject_failure(int(data["k"]), data["kind"], data.get("service"), **options)
             return Response.json(200, {"pending": len(self._faults)})
         if (method, path) == ("POST", "/scenario"):
             self.load(data)
@@ -396,6 +441,13 @@ class Sandbox:
             self.set_sheet(key, data["values"], tab=data.get("tab", "Scorebug"), readable=data.get("readable"))
             return Response.empty()
         return Response.json(404, {"error": f"no control endpoint {method} {CONTROL_PREFIX}{path}"})
+
+
+def _rate_limited(retry_after: float) -> Response:
+    """Discord's answer to a request over a rate limit (an injected "ratelimit" fault)."""
+    body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+    headers = {"Retry-After": str(math.ceil(retry_after)), "X-RateLimit-Scope": "user"}
+    return Response.json(429, body, headers)
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -435,6 +487,9 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(result, Drop):
             self.close_connection = True
             return
+        if result.trickle_interval is not None:
+            self._trickle(result, result.trickle_interval)
+            return
         self.send_response(result.status)
         for key, value in result.headers.items():
             self.send_header(key, value)
@@ -444,6 +499,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if result.body and self.command != "HEAD":
             self.wfile.write(result.body)
+
+    def _trickle(self, result: Response, interval: float) -> None:
+        """Send the whole answer one byte per ``interval`` seconds (an injected "trickle" fault)."""
+        self.close_connection = True
+        reason = self.responses.get(result.status, ("",))[0]
+        lines = [f"HTTP/1.1 {result.status} {reason}"]
+        lines += [f"{key}: {value}" for key, value in result.headers.items()]
+        if result.content_type:
+            lines.append(f"Content-Type: {result.content_type}")
+        lines += [f"Content-Length: {len(result.body)}", "Connection: close", "", ""]
+        data = "\r\n".join(lines).encode("latin-1") + (result.body if self.command != "HEAD" else b"")
+        try:
+            for index in range(len(data)):
+                self.wfile.write(data[index : index + 1])
+                time.sleep(interval)
+        except OSError:  # the client gave up (its deadline): nothing more to send
+            return
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leaguectl.sandbox.cells import sheet_grid
 from leaguectl.sandbox.clock import SandboxClock, SnowflakeMinter, iso, snowflake_time
 from leaguectl.sandbox.discord_rules import compute_pings
+from leaguectl.sandbox.errors import ScenarioError as ScenarioError  # re-exported: its historical home
 
 CHANNEL_TYPES = {"text": 0, "dm": 1, "voice": 2, "category": 4, "announcement": 5, "stage": 13, "forum": 15}
 TEXT_TYPES = (0, 5)
@@ -45,10 +47,6 @@ DEFAULT_OWNER_ID = "1100000000000000002"
 STANDINGS_MODES = ("ok", "error", "empty")
 
 JSON = dict[str, Any]
-
-
-class ScenarioError(ValueError):
-    """The scenario dict is malformed; the message names the offending entry."""
 
 
 @dataclass
@@ -130,7 +128,7 @@ class DiscordState:
     channels: dict[str, Channel] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     deleted: list[Message] = field(default_factory=list)
-    nonces: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
+    nonces: dict[tuple[str, str, str], tuple[str, datetime]] = field(default_factory=dict)
     tasks_channel_id: str | None = None
     heartbeat_channel_id: str | None = None
     banned: bool = False
@@ -476,7 +474,7 @@ class SandboxState:
             sheets.spreadsheets[str(key)] = Spreadsheet(
                 key=str(key),
                 title=str(entry.get("title", key)),
-                tabs={str(name): [list(row) for row in grid] for name, grid in tabs.items()},
+                tabs={str(name): sheet_grid(grid, f"sheets[{key!r}].tabs[{name!r}]") for name, grid in tabs.items()},
                 readable=bool(entry.get("readable", True)),
             )
         return sheets
@@ -659,12 +657,16 @@ class SandboxState:
     def sheet(self, key: str) -> Spreadsheet:
         return self.sheets.spreadsheets[key]
 
-    def set_sheet(self, key: str, values: list[list[Any]], tab: str = "Scorebug", readable: bool | None = None) -> None:
+    def set_sheet(
+        self, key: str, values: list[list[Any]] | dict[str, Any], tab: str = "Scorebug", readable: bool | None = None
+    ) -> None:
+        """Create or replace one tab: rows from A1, or a table of A1 cells (see `sheet_grid`)."""
+        grid = sheet_grid(values, f"sheet {key!r} tab {tab!r}")
         sheet = self.sheets.spreadsheets.get(key)
         if sheet is None:
             sheet = Spreadsheet(key=key, title=key, tabs={})
             self.sheets.spreadsheets[key] = sheet
-        sheet.tabs[tab] = [list(row) for row in values]
+        sheet.tabs[tab] = grid
         if readable is not None:
             sheet.readable = readable
 
@@ -843,9 +845,9 @@ class SandboxState:
             },
         }
 
-    def recent_nonce(self, author_id: str, nonce: str, window: timedelta) -> str | None:
-        """Id of the message `author_id` created with `nonce` within `window`, if any."""
-        hit = self.discord.nonces.get((author_id, nonce))
+    def recent_nonce(self, author_id: str, channel_id: str, nonce: str, window: timedelta) -> str | None:
+        """Id of the message `author_id` created in `channel_id` with `nonce` within `window`, if any."""
+        hit = self.discord.nonces.get((author_id, channel_id, nonce))
         if hit is None or self.clock.now() - hit[1] > window:
             return None
         return hit[0]

@@ -53,6 +53,8 @@ class Response:
     body: bytes = b""
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    trickle_interval: float | None = None
+    """Set by an injected "trickle" fault: the server sends this answer one byte per interval."""
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:

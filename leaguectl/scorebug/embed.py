@@ -2,13 +2,24 @@
 
 Formats are the league bot's (league.md §3.8.2 and §3.8.3), character for
 character, so the channel looks the same after the switch to leaguectl.
+
+Every text is built to fit Discord's limits whatever the sheet or the league
+API say: team abbreviations are shown as one plain line of at most
+:data:`ABBREV_LIMIT` characters, the header as a title of at most 256, both
+cut visibly with "…"; scores and innings are bounded by the parser. Text from
+external data never steers the rendering: markdown is escaped where Discord
+renders it, and a backtick cannot end the ``Game State`` code block.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from leaguectl.discord_fit import fit_text
+from leaguectl.discord_limits import EMBED_TITLE_LIMIT, VOICE_STATUS_LIMIT
 from leaguectl.scorebug.parse import Player, Scorebug
 
 EVEN_GAME_COLOR = 0x17A2B8
@@ -20,10 +31,36 @@ LIGHT = "░"
 OCCUPIED = "●"
 EMPTY = "○"
 FINAL_SUFFIX = " - FINAL"
-TITLE_LIMIT = 256
-"""Discord's embed title limit; a longer sheet header is cut rather than failing the post."""
+ABBREV_LIMIT = 12
+"""A team abbreviation longer than this (real ones have 2-5 letters) is cut with "…"."""
+TITLE_LIMIT = EMBED_TITLE_LIMIT
 
 JsonObject = dict[str, Any]
+
+_KEPT_FORMAT_CHARACTERS = frozenset({"\u200d"})
+"""The zero-width joiner holds emoji sequences together; every other control or format character goes."""
+_MARKDOWN = re.compile(r"([\\*_~|`>#\[\]()<])")
+
+
+def plain_line(text: str, limit: int) -> str:
+    """External text as one plain line: control/format characters dropped, whitespace collapsed, cut with "…"."""
+    kept = (
+        char if char in _KEPT_FORMAT_CHARACTERS or not unicodedata.category(char).startswith("C") else " "
+        for char in text
+    )
+    line = " ".join("".join(kept).split())
+    return fit_text(line, limit) if line else ""
+
+
+def markdown_safe(text: str) -> str:
+    """``text`` shown literally where Discord renders markdown (field values, descriptions)."""
+    escaped = _MARKDOWN.sub(r"\\\1", text)
+    return "\\" + escaped if escaped.startswith(("-", "+")) else escaped
+
+
+def code_safe(text: str) -> str:
+    """``text`` that cannot close a code block."""
+    return text.replace("`", "'")
 
 
 @dataclass(frozen=True)
@@ -32,6 +69,11 @@ class TeamLook:
 
     abbrev: str
     color: int
+
+    @property
+    def label(self) -> str:
+        """The abbreviation as shown: one plain line of at most :data:`ABBREV_LIMIT` characters."""
+        return plain_line(self.abbrev, ABBREV_LIMIT) or "?"
 
 
 def win_probability_bar(win_percentage: float, away: str, home: str, length: int = BAR_LENGTH) -> str:
@@ -94,29 +136,34 @@ def embed_color(scorebug: Scorebug, away: TeamLook, home: TeamLook) -> int:
     return EVEN_GAME_COLOR
 
 
-def scorebug_embed(scorebug: Scorebug, away: TeamLook, home: TeamLook, *, footer: str | None = None) -> JsonObject:
-    """The compact embed: header as title, colour by win probability, bar and game state fields."""
-    embed: JsonObject = {}
-    if scorebug.header:
-        embed["title"] = scorebug.header[:TITLE_LIMIT]
+def scorebug_title(scorebug: Scorebug, away: TeamLook, home: TeamLook) -> str:
+    """The sheet's header (cut to Discord's limit); ``AWAY @ HOME`` when the header is blank."""
+    return plain_line(scorebug.header, TITLE_LIMIT) or f"{away.label} @ {home.label}"
+
+
+def scorebug_embed(scorebug: Scorebug, away: TeamLook, home: TeamLook, *, url: str | None = None) -> JsonObject:
+    """The compact embed: header as title, colour by win probability, bar and game state fields.
+
+    ``url`` is the title's link, which also carries leaguectl's records
+    (:mod:`leaguectl.scorebug.marker`); nothing else in the embed is bookkeeping.
+    """
+    embed: JsonObject = {"title": scorebug_title(scorebug, away, home)}
+    if url:
+        embed["url"] = url
     embed["color"] = embed_color(scorebug, away, home)
+    bar = win_probability_bar(scorebug.win_percentage, markdown_safe(away.label), markdown_safe(home.label))
+    state = game_state_block(scorebug, code_safe(away.label), code_safe(home.label))
     embed["fields"] = [
-        {
-            "name": "Win Probability",
-            "value": win_probability_bar(scorebug.win_percentage, away.abbrev, home.abbrev),
-            "inline": False,
-        },
-        {"name": "Game State", "value": game_state_block(scorebug, away.abbrev, home.abbrev), "inline": False},
+        {"name": "Win Probability", "value": bar, "inline": False},
+        {"name": "Game State", "value": state, "inline": False},
     ]
-    if footer:
-        embed["footer"] = {"text": footer}
     return embed
 
 
 def voice_status(scorebug: Scorebug, away: str, home: str) -> str:
-    """``BOS 4 @ 3 NYY`` while live, ``BOS 4 @ 3 NYY - FINAL`` once final."""
+    """``BOS 4 @ 3 NYY`` while live, ``BOS 4 @ 3 NYY - FINAL`` once final (at most 500 characters)."""
     text = f"{away} {scorebug.away_score} @ {scorebug.home_score} {home}"
-    return text + FINAL_SUFFIX if scorebug.is_final else text
+    return fit_text(text + FINAL_SUFFIX if scorebug.is_final else text, VOICE_STATUS_LIMIT)
 
 
 def embed_signature(embed: object) -> tuple[Any, ...]:

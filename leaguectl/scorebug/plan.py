@@ -1,37 +1,32 @@
-"""The ``scorebug-tick`` planner: published games + the bot's messages → the writes to make.
+"""The ``scorebug-tick`` planner: published games + leaguectl's own messages → the writes to make.
 
 Everything here is pure: no HTTP, no clock. The state of the previous tick
-is read back from the bot's own messages in the live-scores channel:
+is read back from leaguectl's own messages in the live-scores channel
+(:mod:`.identify`), whose records ride in each embed's title link, invisible
+to league members (:mod:`.marker`):
 
-* **One message per live game.** Its single embed is the compact scorebug.
-  The first line of the embed footer is the message's identity and the voice
-  record: ``game <text channel id>`` or
-  ``game <id> · voice <voice channel id>: <status>``. The voice part says
-  which status leaguectl last wrote to that voice channel (Discord's REST API
-  cannot read a voice status back).
-* **Final games get no message.** Their records ride in the footer of one
+* **One message per live game.** Its single embed is the compact scorebug;
+  its marker names the game and records the voice status leaguectl last
+  wrote for it (Discord's REST API cannot read a voice status back).
+* **Final games get no message.** Their records ride in the marker of one
   live scorebug, the *holder*: the first game of the published order (the
   order of ``games``, stable across ticks) that is live, or whose sheet was
-  not read this tick but whose scorebug is kept. Below its first line, one
-  line per published final game: ``final <id> · voice <vid>: <status>``
-  (``final <id>`` when no ``- FINAL`` status was written). The other
-  scorebugs carry no ``final`` lines, so the channel holds exactly one bot
-  message per live game.
-* **The "Final scores" ledger**, a message of its own, holds those lines
-  only when no scorebug can: when no game is live (the channel is hidden
-  then), or when the lines would not fit in a footer (2048 characters; then
-  all of them go to the ledger, none stay in the footer). Each ledger line is
-  ``<#game> <#voice> BOS 4 @ 3 NYY - FINAL`` (``<#game> …`` without a voice
-  record). The ledger is deleted as soon as a holder carries the lines, and
-  when no final game is published.
-* Any other message of the bot in the channel (e.g. scorebugs of the old
-  bot loop, duplicates) is removed; messages of other authors are never
-  touched.
+  not read this tick but whose scorebug is kept. The other scorebugs hold no
+  final games, so the channel holds exactly one message per live game.
+* **The "Final scores" message** (the *ledger*) holds the final games only
+  when no scorebug can: when no game is live and the channel is hidden. It
+  lists them readably (``#game-3 NYY 6 @ 5 POR - FINAL``) and is deleted as
+  soon as a holder takes them, or when no final game is published.
+* **Voice statuses** are written only when they differ from the record, and
+  a status leaguectl wrote is cleared once no published game wants it any
+  more (the game was unpublished, or its voice link changed or went away).
+* Orphaned scorebugs of the bot's own loop and younger duplicates of a
+  scorebug are removed; every other message is left alone.
 
-Records are read from every scorebug footer and every ledger, so moving the
-lines between places never rewrites a status already written. The order of
-the writes keeps them safe across a crash: a voice status is written before
-the message that records it, and the new place of the final lines is written
+Records are read from every scorebug and every ledger, so moving them between
+places never rewrites a status already written. The order of the writes keeps
+them safe across a crash: a voice status is written (or cleared) before the
+message that records it, and the new place of the final records is written
 before the old one is stripped or deleted. A pass dying in between costs at
 most one repeated status write, never a ``- FINAL`` left unwritten.
 
@@ -41,110 +36,45 @@ record and its voice status as they are, so a flaky sheet causes no churn.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
-from leaguectl.scorebug.embed import (
-    TeamLook,
-    embed_signature,
-    scorebug_embed,
-    voice_status,
+from leaguectl.scorebug.embed import TeamLook, embed_signature, scorebug_embed, voice_status
+from leaguectl.scorebug.identify import (
+    LEDGER_TITLE,
+    FinalLine,
+    LedgerMessage,
+    OrphanScorebug,
+    ScorebugMessage,
+    identify,
 )
+from leaguectl.scorebug.marker import LEDGER, SCOREBUG, URL_LIMIT, Marker, VoiceRecord
 from leaguectl.scorebug.parse import Scorebug
 
 JsonObject = dict[str, Any]
 
 VIEW_CHANNEL = 1 << 10
-FOOTER_LIMIT = 2048
-"""Discord's limit on an embed footer's text, in UTF-16 code units."""
-LEDGER_TITLE = "Final scores"
-LEDGER_FOOTER = "final games · leaguectl"
-_GAME_LINE = re.compile(r"^game (\d+)(?: · voice (\d+): (.+))?$")
-_FINAL_LINE = re.compile(r"^final (\d+)(?: · voice (\d+): (.+))?$")
-_LEDGER_LINE = re.compile(r"^<#(\d+)>(?: <#(\d+)>)?(?: (.+))?$")
-_EMBED_KEYS = ("title", "description", "url", "color", "fields")
-"""What a footer-only edit copies from the current embed (Discord's own additions are left out)."""
+MAX_GAMES = 50
+"""Scorecards read per tick (the Sheets quota is 60 reads a minute); the records of this many always fit one url."""
+_VISIBLE_KEYS = ("title", "description", "color", "fields")
+"""What a records-only edit copies from the current embed (its footer and Discord's additions are left out)."""
 
 
-# --- what the bot's messages say -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VoiceRecord:
-    """leaguectl wrote ``status`` to voice channel ``voice_channel_id``."""
-
-    voice_channel_id: str
-    status: str
-
-
-@dataclass(frozen=True)
-class FinalLine:
-    """A published final game, and the ``- FINAL`` status written for it (when ``voice_channel_id`` is set).
-
-    ``text`` is the final voice status; a line read back from a footer
-    without a voice part has none.
-    """
-
-    game_id: str
-    text: str
-    voice_channel_id: str | None = None
-
-    @property
-    def record(self) -> VoiceRecord | None:
-        return VoiceRecord(self.voice_channel_id, self.text) if self.voice_channel_id and self.text else None
-
-    def without_record(self) -> FinalLine:
-        """The line for a game whose ``- FINAL`` write just failed: the next tick tries again."""
-        return FinalLine(self.game_id, self.text, None)
-
-    def render(self) -> str:
-        """The line in the "Final scores" ledger."""
-        voice = f" <#{self.voice_channel_id}>" if self.voice_channel_id else ""
-        text = f" {self.text}" if self.text else ""
-        return f"<#{self.game_id}>{voice}{text}"
-
-    def footer_line(self) -> str:
-        """The line in the holder's footer."""
-        record = self.record
-        if record is None:
-            return f"final {self.game_id}"
-        return f"final {self.game_id} · voice {record.voice_channel_id}: {record.status}"
-
-
-class Footer(NamedTuple):
-    """What a scorebug footer says: its game, that game's voice record, and the final lines it holds."""
-
-    game_id: str
-    record: VoiceRecord | None
-    finals: tuple[FinalLine, ...] = ()
-
-
-@dataclass(frozen=True)
-class ScorebugMessage:
-    message_id: str
-    game_id: str
-    record: VoiceRecord | None
-    embed: JsonObject
-    finals: tuple[FinalLine, ...] = ()
-
-
-@dataclass(frozen=True)
-class LedgerMessage:
-    message_id: str
-    lines: tuple[FinalLine, ...]
-    embed: JsonObject
+# --- the channel as this tick found it ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ChannelView:
-    """The live-scores channel as this tick found it."""
+    """The live-scores channel: leaguectl's messages in it and the @everyone overwrite."""
 
     channel_id: str
+    guild_id: str
     scorebugs: tuple[ScorebugMessage, ...] = ()
     ledgers: tuple[LedgerMessage, ...] = ()
-    strays: tuple[str, ...] = ()
+    orphans: tuple[str, ...] = ()
+    left_alone: int = 0
+    """Messages of the bot that are not leaguectl's: never touched."""
     everyone_allow: int | None = None
     everyone_deny: int | None = None
 
@@ -158,97 +88,52 @@ class ChannelView:
         return None
 
 
-def footer_text(game_id: str, record: VoiceRecord | None, finals: Sequence[FinalLine] = ()) -> str:
-    """The scorebug footer: the identity line, then one line per final game it holds."""
-    first = f"game {game_id}"
-    if record is not None:
-        first += f" · voice {record.voice_channel_id}: {record.status}"
-    return "\n".join([first, *(line.footer_line() for line in finals)])
+def _bits(value: object) -> int:
+    """A permission bit set as Discord sends it (a decimal string); anything else counts as none."""
+    text = str(value or 0)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else 0
 
 
-def footer_length(text: str) -> int:
-    """Length as Discord counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def parse_footer(text: str) -> Footer | None:
-    """The footer's game, voice record and final lines; None when its first line is not a scorebug's.
-
-    Read line by line: a status never spans lines, and a line that is neither
-    the identity nor a ``final`` line is ignored (the next edit drops it).
-    """
-    lines = [line.strip() for line in text.strip().splitlines()]
-    first = _GAME_LINE.match(lines[0]) if lines else None
-    if first is None:
-        return None
-    game_id, voice_id, status = first.groups()
-    finals = []
-    for line in lines[1:]:
-        match = _FINAL_LINE.match(line)
-        if match is not None:
-            finals.append(FinalLine(match.group(1), match.group(3) or "", match.group(2)))
-    return Footer(game_id, VoiceRecord(voice_id, status) if voice_id else None, tuple(finals))
-
-
-def parse_ledger(description: str) -> tuple[FinalLine, ...]:
-    lines = []
-    for raw in description.splitlines():
-        match = _LEDGER_LINE.match(raw.strip())
-        if match:
-            lines.append(FinalLine(game_id=match.group(1), text=match.group(3) or "", voice_channel_id=match.group(2)))
-    return tuple(lines)
-
-
-def _first_embed(message: Mapping[str, Any]) -> JsonObject | None:
-    embeds = message.get("embeds")
-    if isinstance(embeds, list) and embeds and isinstance(embeds[0], dict):
-        return embeds[0]
-    return None
-
-
-def _footer(embed: Mapping[str, Any]) -> str:
-    footer = embed.get("footer")
-    text = footer.get("text") if isinstance(footer, dict) else None
-    return text.strip() if isinstance(text, str) else ""
+def everyone_overwrite(overwrites: object, guild_id: str) -> tuple[int | None, int | None]:
+    """(allow, deny) of the channel's @everyone overwrite (its id is the guild's); (None, None) without one."""
+    allow: int | None = None
+    deny: int | None = None
+    for overwrite in overwrites if isinstance(overwrites, list | tuple) else ():
+        if isinstance(overwrite, Mapping) and str(overwrite.get("id")) == guild_id:
+            allow, deny = _bits(overwrite.get("allow")), _bits(overwrite.get("deny"))
+    return allow, deny
 
 
 def read_channel(
     channel_id: str,
     messages: Iterable[Mapping[str, Any]],
     bot_user_id: str,
-    overwrites: Iterable[Mapping[str, Any]],
-    everyone_id: str,
+    overwrites: object,
+    guild_id: str,
 ) -> ChannelView:
-    """Sort the channel's messages into the bot's scorebugs, ledgers and strays; read the overwrite."""
+    """Sort the bot's messages into leaguectl's scorebugs, ledgers and orphans; read the overwrite."""
     scorebugs: list[ScorebugMessage] = []
     ledgers: list[LedgerMessage] = []
-    strays: list[str] = []
+    orphans: list[str] = []
+    left_alone = 0
     for message in messages:
-        author = message.get("author")
-        if not isinstance(author, dict) or str(author.get("id")) != bot_user_id:
-            continue
-        message_id = str(message["id"])
-        embed = _first_embed(message)
-        parsed = parse_footer(_footer(embed)) if embed is not None and len(message.get("embeds") or []) == 1 else None
-        if embed is not None and parsed is not None and not (message.get("content") or "").strip():
-            scorebugs.append(ScorebugMessage(message_id, parsed.game_id, parsed.record, embed, parsed.finals))
-        elif embed is not None and _footer(embed) == LEDGER_FOOTER:
-            description = embed.get("description")
-            lines = parse_ledger(description if isinstance(description, str) else "")
-            ledgers.append(LedgerMessage(message_id, lines, embed))
-        else:
-            strays.append(message_id)
-    allow: int | None = None
-    deny: int | None = None
-    for overwrite in overwrites:
-        if str(overwrite.get("id")) == everyone_id:
-            allow = int(overwrite.get("allow") or 0)
-            deny = int(overwrite.get("deny") or 0)
+        found = identify(message, guild_id=guild_id, channel_id=channel_id, bot_user_id=bot_user_id)
+        if isinstance(found, ScorebugMessage):
+            scorebugs.append(found)
+        elif isinstance(found, LedgerMessage):
+            ledgers.append(found)
+        elif isinstance(found, OrphanScorebug):
+            orphans.append(found.message_id)
+        elif isinstance(message.get("author"), dict) and str(message["author"].get("id")) == bot_user_id:
+            left_alone += 1
+    allow, deny = everyone_overwrite(overwrites, guild_id)
     return ChannelView(
         channel_id=channel_id,
-        scorebugs=tuple(sorted(scorebugs, key=lambda m: int(m.message_id))),
-        ledgers=tuple(sorted(ledgers, key=lambda m: int(m.message_id))),
-        strays=tuple(strays),
+        guild_id=guild_id,
+        scorebugs=tuple(sorted(scorebugs, key=lambda m: (len(m.message_id), m.message_id))),
+        ledgers=tuple(sorted(ledgers, key=lambda m: (len(m.message_id), m.message_id))),
+        orphans=tuple(orphans),
+        left_alone=left_alone,
         everyone_allow=allow,
         everyone_deny=deny,
     )
@@ -274,24 +159,23 @@ class Game:
     @property
     def status(self) -> str:
         """The voice-channel status: ``AWAY a @ h HOME`` (+ `` - FINAL``)."""
-        return voice_status(self.scorebug, self.away.abbrev, self.home.abbrev)
+        return voice_status(self.scorebug, self.away.label, self.home.label)
 
     @property
     def wanted_record(self) -> VoiceRecord | None:
-        return VoiceRecord(self.voice_channel_id, self.status) if self.voice_channel_id else None
+        return VoiceRecord.of(self.voice_channel_id, self.status) if self.voice_channel_id else None
 
-    @property
-    def final_line(self) -> FinalLine:
-        return FinalLine(self.game_id, self.status, self.voice_channel_id)
+    def final_line(self, record: VoiceRecord | None) -> FinalLine:
+        return FinalLine(self.game_id, self.status, record)
 
-    def embed(self, record: VoiceRecord | None, finals: Sequence[FinalLine] = ()) -> JsonObject:
-        footer = footer_text(self.game_id, record, finals)
-        return scorebug_embed(self.scorebug, self.away, self.home, footer=footer)
+    def embed(self, guild_id: str, record: VoiceRecord | None, finals: Sequence[FinalLine] = ()) -> JsonObject:
+        marker = Marker(SCOREBUG, guild_id, self.game_id, record, tuple(line.as_record() for line in finals))
+        return scorebug_embed(self.scorebug, self.away, self.home, url=marker.url())
 
 
 @dataclass(frozen=True)
 class UnknownGame:
-    """A published game whose state is unknown this tick (unreadable sheet, bad data)."""
+    """A published game whose state is unknown this tick (unreadable sheet, bad data, over the limit)."""
 
     game_id: str
 
@@ -299,14 +183,31 @@ class UnknownGame:
 GameInput = Game | UnknownGame
 
 
+@dataclass(frozen=True)
+class VoiceLinks:
+    """What this tick knows about voice channels, beyond each game's own link.
+
+    ``known`` is False when ``VOICE_CHANNELS_FILE`` could not be read: then no
+    status is written or cleared and every record is kept as it is.
+    ``existing``: the guild's voice channels (a deleted one needs no clearing).
+    ``uncertain``: voice channels of unusable file entries, never cleared.
+    """
+
+    known: bool = True
+    existing: frozenset[str] = frozenset()
+    uncertain: frozenset[str] = frozenset()
+
+
 # --- the plan --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SetVoiceStatus:
-    game_id: str
+    """Write ``status`` to a voice channel; ``status`` None clears the status leaguectl wrote there."""
+
+    game_id: str | None
     voice_channel_id: str
-    status: str
+    status: str | None
 
 
 @dataclass(frozen=True)
@@ -320,13 +221,13 @@ class PostScorebug:
 
     @property
     def releases_finals(self) -> bool:
-        """A new message holds nothing yet, so posting it never gives final lines up."""
+        """A new message holds nothing yet, so posting it never gives final records up."""
         return False
 
 
 @dataclass(frozen=True)
 class EditScorebug:
-    """Edit a live game's scorebug; ``releases_finals``: it held final lines and no longer will."""
+    """Edit a live game's scorebug; ``releases_finals``: it held final records and no longer will."""
 
     message_id: str
     game: Game
@@ -340,31 +241,30 @@ class EditScorebug:
 
 
 @dataclass(frozen=True)
-class RewriteFooter:
-    """Edit only the footer of a scorebug whose sheet was not read: the final lines it holds change.
+class RewriteRecords:
+    """Edit only the records of a scorebug whose sheet was not read (the final games it holds change).
 
-    The rest of the embed (the last known score) and its voice record are kept.
+    What members see (the last known score) is kept; a footer of leaguectl 0.1.0 goes.
     """
 
     message_id: str
     game_id: str
     current: JsonObject
-    record: VoiceRecord | None
     finals: tuple[FinalLine, ...] = ()
     releases_finals: bool = False
 
-    def embed(self, finals: Sequence[FinalLine]) -> JsonObject:
-        embed = {key: self.current[key] for key in _EMBED_KEYS if key in self.current}
-        embed["footer"] = {"text": footer_text(self.game_id, self.record, finals)}
+    def embed(self, guild_id: str, record: VoiceRecord | None, finals: Sequence[FinalLine]) -> JsonObject:
+        embed = {key: self.current[key] for key in _VISIBLE_KEYS if key in self.current}
+        embed["url"] = Marker(SCOREBUG, guild_id, self.game_id, record, tuple(f.as_record() for f in finals)).url()
         return embed
 
 
-ScorebugWrite = PostScorebug | EditScorebug | RewriteFooter
+ScorebugWrite = PostScorebug | EditScorebug | RewriteRecords
 
 
 @dataclass(frozen=True)
 class DeleteMessage:
-    """Delete one bot message; ``holds_finals``: it carries final-game records."""
+    """Delete one of leaguectl's messages; ``holds_finals``: it carries final-game records."""
 
     message_id: str
     reason: str
@@ -393,8 +293,8 @@ class TickPlan:
     """The writes of one tick, in the order they are applied.
 
     The ledger is written before the scorebugs and the holder's write comes
-    first among those, so the new place of the final lines is written before
-    anything releasing them (a strip, a delete).
+    first among those, so the new place of the final records is written
+    before anything releasing them (a strip, a delete).
     """
 
     voice: list[SetVoiceStatus] = field(default_factory=list)
@@ -405,38 +305,95 @@ class TickPlan:
     unchanged: list[str] = field(default_factory=list)
     kept_unknown: list[str] = field(default_factory=list)
     finals: tuple[FinalLine, ...] = ()
+    dropped_finals: tuple[FinalLine, ...] = ()
+    """Final games whose records did not fit Discord's url limit (only with far more than MAX_GAMES published)."""
     holder: str | None = None
     """The game whose scorebug carries ``finals``; None when they are in the ledger (or there are none)."""
+    records: dict[str, VoiceRecord | None] = field(default_factory=dict)
+    """game → the voice record its message should carry after this tick (if every write succeeds)."""
+    previous: dict[str, VoiceRecord] = field(default_factory=dict)
+    """game → the voice record found in the channel before this tick."""
 
     @property
     def is_empty(self) -> bool:
         return not (self.voice or self.scorebugs or self.ledger or self.deletes or self.visibility)
 
+    def record_after_failure(self, game_id: str) -> VoiceRecord | None:
+        """The record to keep when this tick's status write for the game failed: the old one, same channel only."""
+        old, wanted = self.previous.get(game_id), self.records.get(game_id)
+        return (
+            old if old is not None and wanted is not None and old.voice_channel_id == wanted.voice_channel_id else None
+        )
 
-def ledger_embed(lines: Sequence[FinalLine], color: int) -> JsonObject:
+
+def ledger_embed(guild_id: str, channel_id: str, lines: Sequence[FinalLine], color: int) -> JsonObject:
+    """The "Final scores" message: the final games as members read them; the records in its link."""
+    marker = Marker(LEDGER, guild_id, channel_id, None, tuple(line.as_record() for line in lines))
     return {
         "title": LEDGER_TITLE,
+        "url": marker.url(),
         "description": "\n".join(line.render() for line in lines),
         "color": color,
-        "footer": {"text": LEDGER_FOOTER},
     }
 
 
 def _all_lines(channel: ChannelView) -> Iterable[FinalLine]:
-    """Every final line in the channel: holders' footers first, then ledgers."""
+    """Every final record in the channel: holders first, then ledgers."""
     for message in channel.scorebugs:
         yield from message.finals
     for ledger in channel.ledgers:
         yield from ledger.lines
 
 
-def _records(game_id: str, channel: ChannelView | None) -> set[VoiceRecord]:
-    """Every voice status the bot's messages say was written for this game."""
+def _all_records(channel: ChannelView | None) -> list[tuple[str, VoiceRecord]]:
+    """(game, record) of every voice status the channel's messages say leaguectl wrote."""
     if channel is None:
-        return set()
-    found = {m.record for m in channel.scorebugs if m.game_id == game_id and m.record is not None}
-    found |= {line.record for line in _all_lines(channel) if line.game_id == game_id and line.record is not None}
+        return []
+    found = [(m.game_id, m.record) for m in channel.scorebugs if m.record is not None]
+    found += [(line.game_id, line.record) for line in _all_lines(channel) if line.record is not None]
     return found
+
+
+def _previous_records(channel: ChannelView | None) -> dict[str, VoiceRecord]:
+    """game → the record it has now: its scorebug's (a game with a scorebug is live), else its final record."""
+    previous: dict[str, VoiceRecord] = {}
+    if channel is None:
+        return previous
+    for message in channel.scorebugs:
+        if message.record is not None:
+            previous.setdefault(message.game_id, message.record)
+    for line in _all_lines(channel):
+        if line.record is not None:
+            previous.setdefault(line.game_id, line.record)
+    return previous
+
+
+def _wanted_records(
+    games: Sequence[GameInput], previous: Mapping[str, VoiceRecord], voice: VoiceLinks
+) -> dict[str, VoiceRecord | None]:
+    """What each game's record should be: the status it wants, or (unknown state or links) the one it has."""
+    return {
+        game.game_id: game.wanted_record if isinstance(game, Game) and voice.known else previous.get(game.game_id)
+        for game in games
+    }
+
+
+def _plan_voice(games: Sequence[GameInput], channel: ChannelView | None, voice: VoiceLinks, plan: TickPlan) -> None:
+    """Write each wanted status not recorded yet; clear each recorded one that no game wants any more."""
+    if not voice.known:
+        return
+    recorded = _all_records(channel)
+    for game in games:
+        wanted = plan.records.get(game.game_id)
+        if isinstance(game, Game) and wanted is not None and (game.game_id, wanted) not in recorded:
+            plan.voice.append(SetVoiceStatus(game.game_id, wanted.voice_channel_id, game.status))
+    wanted_channels = {record.voice_channel_id for record in plan.records.values() if record is not None}
+    owners: dict[str, str] = {}
+    for game_id, record in recorded:
+        owners.setdefault(record.voice_channel_id, game_id)
+    for voice_id, game_id in sorted(owners.items()):
+        if voice_id not in wanted_channels and voice_id not in voice.uncertain and voice_id in voice.existing:
+            plan.voice.append(SetVoiceStatus(game_id, voice_id, None))
 
 
 def _primary_scorebugs(channel: ChannelView, plan: TickPlan) -> dict[str, ScorebugMessage]:
@@ -453,14 +410,20 @@ def _primary_scorebugs(channel: ChannelView, plan: TickPlan) -> dict[str, Scoreb
 
 
 def _known_lines(channel: ChannelView) -> dict[str, FinalLine]:
+    """game → its final line, preferring one that shows the score (a ledger's) over a bare record."""
     lines: dict[str, FinalLine] = {}
     for line in _all_lines(channel):
-        lines.setdefault(line.game_id, line)
+        known = lines.get(line.game_id)
+        if known is None or (not known.text and line.text and line.record == known.record):
+            lines[line.game_id] = line
     return lines
 
 
 def _final_lines(
-    games: Sequence[GameInput], primary: Mapping[str, ScorebugMessage], known: Mapping[str, FinalLine]
+    games: Sequence[GameInput],
+    primary: Mapping[str, ScorebugMessage],
+    known: Mapping[str, FinalLine],
+    records: Mapping[str, VoiceRecord | None],
 ) -> tuple[FinalLine, ...]:
     """One line per published final game, in published order.
 
@@ -471,10 +434,22 @@ def _final_lines(
     lines = []
     for game in games:
         if isinstance(game, Game) and game.is_final:
-            lines.append(game.final_line)
+            lines.append(game.final_line(records.get(game.game_id)))
         elif isinstance(game, UnknownGame) and game.game_id not in primary and game.game_id in known:
             lines.append(known[game.game_id])
     return tuple(lines)
+
+
+def _fitting(lines: tuple[FinalLine, ...], marker: Marker) -> tuple[tuple[FinalLine, ...], tuple[FinalLine, ...]]:
+    """The lines whose records fit in ``marker``'s url (in order), and those that do not."""
+    kept: list[FinalLine] = []
+    length = len(Marker(marker.kind, marker.guild_id, marker.channel_id, marker.record).url())
+    for index, line in enumerate(lines):
+        length += 1 + len(line.as_record().token())
+        if length > URL_LIMIT:
+            return tuple(kept), lines[index:]
+        kept.append(line)
+    return tuple(kept), ()
 
 
 def _holder(games: Sequence[GameInput], primary: Mapping[str, ScorebugMessage]) -> GameInput | None:
@@ -487,40 +462,44 @@ def _holder(games: Sequence[GameInput], primary: Mapping[str, ScorebugMessage]) 
     return None
 
 
-def _holder_fits(holder: GameInput, primary: Mapping[str, ScorebugMessage], finals: Sequence[FinalLine]) -> bool:
-    existing = primary.get(holder.game_id)
-    record = holder.wanted_record if isinstance(holder, Game) else existing.record if existing else None
-    return footer_length(footer_text(holder.game_id, record, finals)) <= FOOTER_LIMIT
+def _place_finals(
+    games: Sequence[GameInput], channel: ChannelView, primary: Mapping[str, ScorebugMessage], plan: TickPlan
+) -> None:
+    """Choose where the final records go (the holder, else the ledger) and keep what fits there."""
+    finals = _final_lines(games, primary, _known_lines(channel), plan.records)
+    holder = _holder(games, primary)
+    if holder is not None and finals:
+        plan.holder = holder.game_id
+        marker = Marker(SCOREBUG, channel.guild_id, holder.game_id, plan.records.get(holder.game_id))
+    else:
+        marker = Marker(LEDGER, channel.guild_id, channel.channel_id)
+    plan.finals, plan.dropped_finals = _fitting(finals, marker)
 
 
-def _plan_voice(game: Game, channel: ChannelView | None, plan: TickPlan) -> None:
-    wanted = game.wanted_record
-    if wanted is not None and wanted not in _records(game.game_id, channel):
-        plan.voice.append(SetVoiceStatus(game.game_id, wanted.voice_channel_id, wanted.status))
-
-
-def _plan_live(game: Game, existing: ScorebugMessage | None, finals: tuple[FinalLine, ...], plan: TickPlan) -> None:
-    wanted = game.embed(game.wanted_record, finals)
+def _plan_live(game: Game, existing: ScorebugMessage | None, guild_id: str, plan: TickPlan) -> None:
+    held = plan.finals if game.game_id == plan.holder else ()
+    wanted = game.embed(guild_id, plan.records.get(game.game_id), held)
     if existing is None:
-        plan.scorebugs.append(PostScorebug(game, finals))
+        plan.scorebugs.append(PostScorebug(game, held))
     elif embed_signature(existing.embed) != embed_signature(wanted):
-        releases = bool(existing.finals) and not finals
-        plan.scorebugs.append(EditScorebug(existing.message_id, game, existing.embed, finals, releases))
+        releases = bool(existing.finals) and not held
+        plan.scorebugs.append(EditScorebug(existing.message_id, game, existing.embed, held, releases))
     else:
         plan.unchanged.append(game.game_id)
 
 
-def _plan_unread(existing: ScorebugMessage, finals: tuple[FinalLine, ...], plan: TickPlan) -> None:
-    """An unread game's scorebug stays as it is, except for the final lines it holds or must give up."""
-    wanted = footer_text(existing.game_id, existing.record, finals)
-    if _footer(existing.embed) != wanted.strip():
-        releases = bool(existing.finals) and not finals
-        plan.scorebugs.append(
-            RewriteFooter(existing.message_id, existing.game_id, existing.embed, existing.record, finals, releases)
-        )
+def _plan_unread(existing: ScorebugMessage, guild_id: str, plan: TickPlan) -> None:
+    """An unread game's scorebug shows what it showed; only its records change (or an old footer goes)."""
+    held = plan.finals if existing.game_id == plan.holder else ()
+    rewrite = RewriteRecords(
+        existing.message_id, existing.game_id, existing.embed, held, bool(existing.finals) and not held
+    )
+    if embed_signature(existing.embed) != embed_signature(rewrite.embed(guild_id, existing.record, held)):
+        plan.scorebugs.append(rewrite)
 
 
-def _plan_ledger(channel: ChannelView, lines: Sequence[FinalLine], color: int, plan: TickPlan) -> None:
+def _plan_ledger(channel: ChannelView, color: int, plan: TickPlan) -> None:
+    lines = plan.finals if plan.holder is None else ()
     primary = channel.ledgers[0] if channel.ledgers else None
     for extra in channel.ledgers[1:]:
         plan.deletes.append(DeleteMessage(extra.message_id, "duplicate final-scores message", None, bool(extra.lines)))
@@ -530,50 +509,38 @@ def _plan_ledger(channel: ChannelView, lines: Sequence[FinalLine], color: int, p
             plan.deletes.append(DeleteMessage(primary.message_id, reason, None, bool(primary.lines)))
         return
     if primary is None:
-        plan.ledger = WriteLedger(None, tuple(lines))
-    elif embed_signature(primary.embed) != embed_signature(ledger_embed(lines, color)):
-        plan.ledger = WriteLedger(primary.message_id, tuple(lines), primary.embed)
+        plan.ledger = WriteLedger(None, lines)
+    elif embed_signature(primary.embed) != embed_signature(
+        ledger_embed(channel.guild_id, channel.channel_id, lines, color)
+    ):
+        plan.ledger = WriteLedger(primary.message_id, lines, primary.embed)
 
 
 def _plan_visibility(channel: ChannelView, visible: bool, plan: TickPlan) -> None:
     if channel.visible is visible:
         return
-    allow = channel.everyone_allow or 0
-    deny = channel.everyone_deny or 0
+    plan.visibility = visibility_change(channel.everyone_allow or 0, channel.everyone_deny or 0, visible)
+
+
+def visibility_change(allow: int, deny: int, visible: bool) -> SetVisibility:
+    """The @everyone overwrite that shows (or hides) the channel, keeping its other bits."""
     if visible:
-        allow, deny = allow | VIEW_CHANNEL, deny & ~VIEW_CHANNEL
-    else:
-        allow, deny = allow & ~VIEW_CHANNEL, deny | VIEW_CHANNEL
-    plan.visibility = SetVisibility(visible, allow, deny)
+        return SetVisibility(True, allow | VIEW_CHANNEL, deny & ~VIEW_CHANNEL)
+    return SetVisibility(False, allow & ~VIEW_CHANNEL, deny | VIEW_CHANNEL)
 
 
-def plan_tick(games: Sequence[GameInput], channel: ChannelView | None, *, ledger_color: int) -> TickPlan:
-    """Plan one tick. ``channel`` None: the live-scores channel is missing; only voice statuses are planned.
-
-    Voice statuses are planned from the records in the bot's messages, so
-    without the channel every linked game's status is written again.
-    """
-    plan = TickPlan()
-    for game in games:
-        if isinstance(game, Game):
-            _plan_voice(game, channel, plan)
-    if channel is None:
-        return plan
-    primary = _primary_scorebugs(channel, plan)
-    plan.finals = _final_lines(games, primary, _known_lines(channel))
-    holder = _holder(games, primary)
-    if holder is not None and plan.finals and _holder_fits(holder, primary, plan.finals):
-        plan.holder = holder.game_id
-    published = {game.game_id for game in games}
+def _plan_games(
+    games: Sequence[GameInput], channel: ChannelView, primary: dict[str, ScorebugMessage], plan: TickPlan
+) -> bool:
+    """The scorebug writes and deletions of the published games; True when one of them is live."""
     any_live = False
     for game in games:
         existing = primary.get(game.game_id)
-        held = plan.finals if game.game_id == plan.holder else ()
         if isinstance(game, UnknownGame):
             plan.kept_unknown.append(game.game_id)
             if existing is not None:
                 any_live = True
-                _plan_unread(existing, held, plan)
+                _plan_unread(existing, channel.guild_id, plan)
         elif game.is_final:
             if existing is not None:
                 plan.deletes.append(
@@ -581,14 +548,41 @@ def plan_tick(games: Sequence[GameInput], channel: ChannelView | None, *, ledger
                 )
         else:
             any_live = True
-            _plan_live(game, existing, held, plan)
+            _plan_live(game, existing, channel.guild_id, plan)
     plan.scorebugs.sort(key=lambda write: write.game_id != plan.holder)
+    return any_live
+
+
+def plan_tick(
+    games: Sequence[GameInput],
+    channel: ChannelView | None,
+    *,
+    ledger_color: int,
+    voice: VoiceLinks | None = None,
+) -> TickPlan:
+    """Plan one tick. ``channel`` None: the live-scores channel is missing; only voice statuses are planned.
+
+    Voice statuses are planned from the records in leaguectl's messages, so
+    without the channel every linked game's status is written again. A
+    recorded status is cleared only on a channel in ``voice.existing``.
+    """
+    voice = voice or VoiceLinks()
+    plan = TickPlan()
+    plan.previous = _previous_records(channel)
+    plan.records = _wanted_records(games, plan.previous, voice)
+    _plan_voice(games, channel, voice, plan)
+    if channel is None:
+        return plan
+    primary = _primary_scorebugs(channel, plan)
+    _place_finals(games, channel, primary, plan)
+    any_live = _plan_games(games, channel, primary, plan)
+    published = {game.game_id for game in games}
     for game_id, message in primary.items():
         if game_id not in published:
             plan.deletes.append(
                 DeleteMessage(message.message_id, "scorecard no longer published", game_id, bool(message.finals))
             )
-    plan.deletes.extend(DeleteMessage(message_id, "not a current scorebug") for message_id in channel.strays)
-    _plan_ledger(channel, plan.finals if plan.holder is None else (), ledger_color, plan)
+    plan.deletes.extend(DeleteMessage(message_id, "scorebug of the bot's own loop") for message_id in channel.orphans)
+    _plan_ledger(channel, ledger_color, plan)
     _plan_visibility(channel, any_live, plan)
     return plan

@@ -102,6 +102,8 @@ def letta_prompt(plan: RunPlan, now: datetime) -> str:
 def _letta(pc: PassContext, plan: RunPlan, now: datetime) -> ActionResult:
     import httpx
 
+    from leaguectl.transport import route_extensions
+
     settings = pc.settings
     base_url = str(settings.require("letta_api_url")).rstrip("/")
     agent_id = str(settings.require("letta_agent_id"))
@@ -112,9 +114,12 @@ def _letta(pc: PassContext, plan: RunPlan, now: datetime) -> ActionResult:
     pc.runtime.checkpoint()
     pc.runtime.stats.http_requests += 1
     pc.runtime.stats.mutating_requests += 1
-    with pc.runtime.http_client(base_url=base_url, headers=headers, timeout=LETTA_TIMEOUT_SECONDS) as client:
+    route = route_extensions("POST /v1/agents/{agent_id}/messages", f"agent_id={agent_id}")
+    with pc.runtime.http_client(
+        base_url=base_url, headers=headers, timeout=LETTA_TIMEOUT_SECONDS, service="letta"
+    ) as client:
         try:
-            response = client.post(f"/v1/agents/{quote(agent_id, safe='')}/messages", json=body)
+            response = client.post(f"/v1/agents/{quote(agent_id, safe='')}/messages", json=body, extensions=route)
         except httpx.HTTPError as error:
             return ActionResult(False, f"Letta agent unreachable: {type(error).__name__}: {error}")
     if response.status_code >= 400:

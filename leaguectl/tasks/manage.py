@@ -161,7 +161,11 @@ def add_task(pc: PassContext, new: NewTask) -> None:
     if pc.dry_run:
         pc.report.action("create", f"task {name!r}", **facts)
     else:
-        posted = pc.discord.create_message(channel_id, content=content)
+        from leaguectl.discord_rest import identity_nonce
+
+        posted = pc.discord.create_message(
+            channel_id, content=content, nonce=identity_nonce("tasks-add", channel_id, name.lower())
+        )
         pc.report.action("create", f"task {name!r}", message=str(posted["id"]), **facts)
     pc.report.summary = f"{'would create' if pc.dry_run else 'created'} task {name!r}: {describe(built.schedule)}"
 
@@ -282,7 +286,8 @@ def list_tasks(pc: PassContext, *, as_json: bool) -> None:
         return
     from leaguectl.tasks.table import write_table
 
-    write_table(pc.runtime.stdout, rows, rich=pc.runtime.stdout_is_terminal())
+    runtime = pc.runtime
+    write_table(runtime.stdout, rows, rich=runtime.stdout_is_terminal(), width=runtime.terminal_width())
 
 
 # ---------------------------------------------------------------------------------- one task

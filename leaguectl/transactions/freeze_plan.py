@@ -3,7 +3,10 @@
 The marker. "This league week was entered" is read only from external state:
 the bot's own freeze announcement ``Week W Freeze Period Begins`` in the
 transaction-log channel, minted at or after this league week's Monday 00:00
-(snowflake time), together with the live ``current`` row.
+less :data:`~leaguectl.transactions.week.CLOCK_TOLERANCE` (snowflake time,
+Discord's clock), together with the live ``current`` row. The tolerance is
+what keeps a host whose clock runs a little ahead of Discord's from missing
+the announcement it posted "just before" Monday in Discord's time.
 
 The announcement is posted *first*, before the week is incremented. That makes
 it a write-ahead record of the decision "league week M enters week W", and
@@ -94,20 +97,20 @@ def gate(
     return None
 
 
-def decide_entry(current: Current, announced_weeks: Sequence[int]) -> EntryDecision:
+def decide_entry(
+    current: Current, announced_weeks: Sequence[int], *, begun_before: datetime | None = None
+) -> EntryDecision:
     """Decide what freeze-begin does this pass, from the live ``current`` row and the marker.
 
     ``announced_weeks``: weeks of the bot's freeze announcements minted in this
-    league week (at or after its Monday 00:00), oldest first.
+    league week (from its Monday 00:00 less the clock tolerance), oldest first.
+    ``begun_before``: when the bot announced the freeze of ``current.week`` in
+    an earlier week, if it did (only used to word the advice).
     """
     if announced_weeks:
         return _resume(announced_weeks[0], current)
     if current.freeze:
-        return EntryDecision(
-            EntryAction.STOP,
-            f"the freeze flag is still on from week {current.week} and no freeze was begun this league week: "
-            "the last thaw did not finish. Run `leaguectl thaw` (or clear the freeze flag), then freeze-begin again",
-        )
+        return EntryDecision(EntryAction.STOP, _unthawed_advice(current, begun_before))
     week = current.week + 1
     return EntryDecision(
         EntryAction.ENTER,
@@ -115,6 +118,22 @@ def decide_entry(current: Current, announced_weeks: Sequence[int]) -> EntryDecis
         week=week,
         announce=True,
         patch_current=True,
+    )
+
+
+def _unthawed_advice(current: Current, begun_before: datetime | None) -> str:
+    """Freeze on and no freeze begun this league week: the state really is inconsistent; say how to finish it."""
+    week = current.week
+    if begun_before is not None:
+        return (
+            f"week {week}'s freeze (begun {begun_before:%Y-%m-%d %H:%M} UTC) was never thawed: the freeze flag is "
+            f"still on. Run `leaguectl thaw --force` to resolve week {week}'s claims, then freeze-begin again "
+            "(within its window, or with --force)"
+        )
+    return (
+        f"the freeze flag is on for week {week}, but leaguectl began no freeze this league week or last: "
+        f"the last thaw did not finish, or the flag was set by hand. Run `leaguectl thaw --force` to resolve "
+        f"week {week}'s frozen claims and clear it, then freeze-begin again (within its window, or with --force)"
     )
 
 
@@ -198,10 +217,15 @@ def decide_player_move(row: Transaction, team_id: int | None) -> PlayerMoveDecis
 
 @dataclass(frozen=True)
 class WeeklyInfoPlan:
-    """Delete these of our messages, then post these texts in order."""
+    """Delete these of our messages, then post these texts in order.
+
+    ``replaced_ids``: the messages of *this* league week among ``delete_ids``
+    (posts that came out wrong); the new posts' nonces depend on them.
+    """
 
     delete_ids: tuple[str, ...]
     post: tuple[str, ...]
+    replaced_ids: tuple[str, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -218,16 +242,19 @@ def plan_weekly_info(
     bot's messages that are not weekly info are kept too. Posted once: if the
     bot's weekly-info messages minted this league week are exactly this week's
     two (or just the first, after a crash between them), only the rest is done.
+    "This league week" is read with the clock tolerance (:meth:`LeagueWeek.holds_marker`):
+    a host ahead of Discord posts its Monday 00:00 info a little before Monday in Discord's time.
     """
     if not 1 <= week <= weeks_per_season:
         return WeeklyInfoPlan((), ())
     wanted = weekly_info_messages(week)
     ours = [message for message in messages if is_weekly_info_text(message.content)]
-    this_week = [message for message in ours if league_week.contains(message.created)]
-    older = tuple(message.id for message in ours if not league_week.contains(message.created))
+    this_week = [message for message in ours if league_week.holds_marker(message.created)]
+    older = tuple(message.id for message in ours if not league_week.holds_marker(message.created))
     contents = tuple(message.content for message in this_week)
     if contents == wanted:
         return WeeklyInfoPlan(older, ())
     if contents == wanted[:1]:
         return WeeklyInfoPlan(older, wanted[1:])
-    return WeeklyInfoPlan(tuple(message.id for message in ours), wanted)
+    replaced = tuple(message.id for message in this_week)
+    return WeeklyInfoPlan(tuple(message.id for message in ours), wanted, replaced)

@@ -10,6 +10,19 @@ counted on the same wall clock: the default 120 hours always ends at
 Saturday 00:00 (the thaw time), even in a week whose Sunday lost or gained an
 hour. The thaw time itself is fixed at Saturday 00:00 league time.
 
+Clock skew. Decisions compare the host clock with the league calendar (the
+windows) and Discord's clock (the snowflake times of the bot's own messages,
+the markers) with each other only through :data:`CLOCK_TOLERANCE`: a marker
+minted up to that long before Monday 00:00 belongs to the week that Monday
+starts. A host clock ahead of Discord's posts its Monday 00:00 announcement
+"before" Monday in Discord's time; without the tolerance every later run of
+the week would miss it. The tolerance (15 minutes, three times the 5 minutes
+SPEC §1.8 allows) cannot confuse adjacent weeks: the bot's markers of a week
+are minted from Monday 00:00 (freeze-begin's window opens then) to the next
+Monday 00:00 (thaw's window closes then), never in the last quarter hour of
+the week before, unless a run is forced there, which then counts for the
+coming week.
+
 Odd zones are handled too: if Monday 00:00 does not exist (a zone that
 springs forward at midnight) the week starts at the instant the clocks jump;
 if it exists twice, the week starts at the first of them.
@@ -20,10 +33,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-__all__ = ["THAW_OFFSET", "LeagueWeek", "league_week"]
+__all__ = ["CLOCK_TOLERANCE", "THAW_OFFSET", "LeagueWeek", "league_week"]
 
 #: Saturday 00:00 measured from Monday 00:00 on the league's wall clock.
 THAW_OFFSET = timedelta(days=5)
+#: How far the host clock may be off Discord's without changing a decision (see the module docstring).
+CLOCK_TOLERANCE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,24 @@ class LeagueWeek:
 
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
+
+    @property
+    def marker_start(self) -> datetime:
+        """From when a Discord message (snowflake time) counts as this week's: Monday 00:00 less the tolerance."""
+        return self.start - CLOCK_TOLERANCE
+
+    def holds_marker(self, minted: datetime) -> bool:
+        """Whether a message minted at ``minted`` (Discord's clock) belongs to this week."""
+        return self.marker_start <= minted < self.end - CLOCK_TOLERANCE
+
+    @property
+    def thaw_window_end(self) -> datetime:
+        """End (exclusive) of thaw's window: the next Monday 00:00, when freeze-begin takes over."""
+        return self.end
+
+    def in_thaw_window(self, moment: datetime) -> bool:
+        """Whether ``moment`` lies in [Saturday 00:00, next Monday 00:00) of this week."""
+        return self.thaw_time <= moment < self.thaw_window_end
 
     def previous(self) -> LeagueWeek:
         """The league week before this one."""

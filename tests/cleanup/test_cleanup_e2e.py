@@ -2,111 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from leaguectl.cleanup.messages import SummaryFacts, summary_embeds, warning_messages
-from leaguectl.cleanup.planner import Thresholds, decide
-from leaguectl.cleanup.records import RecordIndex, records_in_message
-from leaguectl.models import CustomCommand
-
-NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-BOT_ID = "1100000000000000001"
-ALICE, BOB, CAROL, DAVE = "1300000000000000001", "1300000000000000002", "1300000000000000003", "1300000000000000004"
-USERS = [
-    {"id": ALICE, "username": "alice"},
-    {"id": BOB, "username": "bob"},
-    {"id": CAROL, "username": "carol", "dms_closed": True},
-    {"id": DAVE, "username": "dave", "member": False},
-]
-CREATORS = [
-    {"id": 1, "discord_id": int(ALICE), "username": "alice", "created_at": "2025-01-01T00:00:00"},
-    {"id": 2, "discord_id": int(BOB), "username": "bob", "created_at": "2025-01-01T00:00:00"},
-    {"id": 3, "discord_id": int(CAROL), "username": "carol", "created_at": "2025-01-01T00:00:00"},
-    {"id": 4, "discord_id": int(DAVE), "username": "dave", "created_at": "2025-01-01T00:00:00"},
-]
-UTC_ZONE = UTC
-
-
-def naive(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
-
-
-def row(
-    command_id: int, name: str, creator_id: int, idle: int | None, *, warned: bool = False, created: int = 400
-) -> dict[str, Any]:
-    return {
-        "id": command_id,
-        "name": name,
-        "content": f"content of {name}",
-        "creator_id": creator_id,
-        "created_at": naive(NOW - timedelta(days=created)),
-        "last_used": None if idle is None else naive(NOW - timedelta(days=idle)),
-        "use_count": command_id,
-        "warning_sent": warned,
-        "is_active": True,
-        "tags": ["fun"],
-    }
-
-
-def warning_dm(user_id: str, command: dict[str, Any], at: datetime) -> dict[str, Any]:
-    """The DM a pass at ``at`` would have sent, built by the real message builder."""
-    model = CustomCommand.from_api(command)
-    decision = decide(model, RecordIndex(), at, UTC_ZONE, Thresholds())
-    assert decision is not None
-    embeds = warning_messages([decision], now=at, zone=UTC_ZONE)[0].embeds
-    return {"user": user_id, "author": "bot", "timestamp": at.isoformat(), "embeds": embeds}
-
-
-def scenario(commands: list[dict[str, Any]], dms: list[dict[str, Any]] | None = None, **discord: Any) -> dict[str, Any]:
-    return {
-        "timezone": "UTC",
-        "discord": {
-            "users": USERS,
-            "channels": [{"name": "general"}, {"name": "admin"}],
-            "dms": dms or [],
-            **discord,
-        },
-        "league": {"creators": CREATORS, "custom_commands": commands},
-    }
-
-
-def full_scenario() -> dict[str, Any]:
-    delta = row(20, "delta", 2, 91, warned=True)
-    return scenario(
-        [
-            row(10, "alpha", 1, 61),
-            row(11, "beta", 1, 75),
-            row(12, "gamma", 1, 10),
-            row(13, "theta", 1, 95, warned=True),  # warned, but no warning DM anywhere
-            row(14, "iota", 1, None, created=70),  # never used: counts from its creation
-            delta,
-            row(21, "epsilon", 2, 91),
-            row(30, "zeta", 3, 65),
-            row(40, "eta", 4, 65),
-        ],
-        dms=[warning_dm(BOB, delta, NOW - timedelta(days=8))],
-    )
-
-
-def bot_messages(state: Any, user_id: str) -> list[Any]:
-    return [m for m in state.dm_messages(user_id) if m.author_id == BOT_ID]
-
-
-def marked_ids(message: Any, kind: str) -> set[int]:
-    data = {"id": message.id, "author": {"id": message.author_id}, "embeds": message.embeds}
-    return {r.command_id for r in records_in_message(data, bot_id=BOT_ID, source="dm") if r.kind == kind}
-
-
-def command_rows(state: Any) -> dict[int, dict[str, Any]]:
-    return {c["id"]: c for c in state.custom_commands()}
-
-
-Factory = Callable[..., Any]
-
+from .world import (
+    ALICE,
+    BOB,
+    BOT_ID,
+    CAROL,
+    DAVE,
+    NOW,
+    Factory,
+    admin_summary,
+    bot_messages,
+    command_rows,
+    full_scenario,
+    marked_ids,
+    row,
+    scenario,
+    warning_dm,
+)
 
 # --------------------------------------------------------------------------------------- warnings
 
@@ -179,7 +96,7 @@ def test_a_creator_with_closed_dms_or_gone_is_reported_and_others_are_unaffected
     assert bot_messages(state, CAROL) == [] and bot_messages(state, DAVE) == []
     rows = command_rows(state)
     assert rows[30]["warning_sent"] is True and rows[40]["warning_sent"] is True
-    summary = [m for m in state.messages("admin") if m.author_id == BOT_ID]
+    summary = [m for m in state.messages("admin") if m.author_id == BOT_ID and m.timestamp >= NOW]
     assert len(summary) == 1 and {30, 40} <= marked_ids(summary[0], "warned")
     assert len(bot_messages(state, ALICE)) == 1 and rows[10]["warning_sent"] is True
 
@@ -188,16 +105,7 @@ def test_a_command_whose_warning_only_the_admin_summary_recorded_is_deleted_afte
     sandbox_cli_factory: Factory,
 ) -> None:
     zeta = row(30, "zeta", 3, 95, warned=True)
-    model = CustomCommand.from_api(zeta)
-    decision = decide(model, RecordIndex(), NOW - timedelta(days=8), UTC_ZONE, Thresholds())
-    assert decision is not None
-    facts = SummaryFacts(
-        today=(NOW - timedelta(days=8)).date(), warned=[decision], users_notified=0, deleted=[], recorded_here=1,
-        unreachable=[], active_commands=1, total_creators=4,
-    )
-    embeds = summary_embeds(facts, now=NOW - timedelta(days=8), zone=UTC_ZONE)[0]
-    posted = (NOW - timedelta(days=8)).isoformat()
-    old_summary = {"channel": "admin", "author": "bot", "timestamp": posted, "embeds": embeds}
+    old_summary = admin_summary([zeta], NOW - timedelta(days=8), dm=False)
     cli = sandbox_cli_factory(scenario([zeta], messages=[old_summary]), NOW)
     result, report = cli.run_json("cleanup-commands", at=NOW)
     assert result.exit_code == 0, result.stdout
@@ -218,7 +126,7 @@ def test_a_rerun_the_same_day_sends_no_dm_and_no_second_summary(sandbox_cli_fact
     state = cli.sandbox.state
     first = _all_bot_messages(state)
     rows = command_rows(state)
-    assert len([m for m in state.messages("admin") if m.author_id == BOT_ID]) == 1
+    assert len([m for m in state.messages("admin") if m.author_id == BOT_ID and m.timestamp >= NOW]) == 1
     result, report = cli.run_json("cleanup-commands", at=NOW + timedelta(hours=3))
     assert result.exit_code == 0
     assert _all_bot_messages(state) == first
@@ -229,10 +137,12 @@ def test_a_rerun_the_same_day_sends_no_dm_and_no_second_summary(sandbox_cli_fact
 def test_no_admin_summary_when_nothing_happened(sandbox_cli_factory: Factory) -> None:
     waiting = row(12, "gamma", 1, 65, warned=True)  # stale, warned 5 days ago: nothing to do yet
     commands = [row(10, "alpha", 1, 59), row(11, "beta", 1, None, created=59), waiting]
-    cli = sandbox_cli_factory(scenario(commands, dms=[warning_dm(ALICE, waiting, NOW - timedelta(days=5))]), NOW)
+    earlier = NOW - timedelta(days=5)
+    world = scenario(commands, dms=[warning_dm(ALICE, waiting, earlier)], messages=[admin_summary([waiting], earlier)])
+    cli = sandbox_cli_factory(world, NOW)
     result, report = cli.run_json("cleanup-commands", at=NOW)
     assert result.exit_code == 0
-    assert cli.sandbox.state.messages("admin") == []
+    assert [m for m in cli.sandbox.state.messages("admin") if m.timestamp >= NOW] == []
     assert report["actions"] == []
     assert report["details"]["warned, awaiting deletion"][0]["command"] == "gamma"
 
@@ -265,16 +175,31 @@ def test_a_crash_between_the_deletion_dm_and_the_delete_announces_once(sandbox_c
     assert len([m for m in bot_messages(state, BOB) if marked_ids(m, "deleted")]) == 1
 
 
-def test_dry_run_changes_nothing(sandbox_cli_factory: Factory) -> None:
+def test_dry_run_changes_nothing_and_opens_no_dm_channel(sandbox_cli_factory: Factory) -> None:
     cli = sandbox_cli_factory(full_scenario(), NOW)
     before_rows = command_rows(cli.sandbox.state)
     before_messages = _all_bot_messages(cli.sandbox.state)
+    cli.sandbox.clear_log()
     result, report = cli.run_json("--dry-run", "cleanup-commands", at=NOW)
     assert result.exit_code == 0
+    assert [(e.method, e.path) for e in cli.sandbox.request_log if e.mutating] == []
     assert command_rows(cli.sandbox.state) == before_rows
     assert _all_bot_messages(cli.sandbox.state) == before_messages
     kinds = {a["kind"] for a in report["actions"]}
-    assert {"warn", "delete", "admin-summary"} <= kinds
+    assert {"warn", "dm-warning", "dm-deletion", "delete", "admin-summary"} <= kinds
+    assert [a["target"] for a in report["actions"] if a["kind"] == "delete"] == ["delta"]  # its summary records it
+    (note,) = [s for s in report["skipped"] if s.get("item") == "DM history"]
+    assert "DM channels were not read" in note["reason"]
+
+
+def test_dry_run_plans_what_the_real_pass_then_does(sandbox_cli_factory: Factory) -> None:
+    cli = sandbox_cli_factory(full_scenario(), NOW)
+    _, planned = cli.run_json("--dry-run", "cleanup-commands", at=NOW)
+    _, done = cli.run_json("cleanup-commands", at=NOW)
+    kinds = ("warn", "delete")  # (whether a DM is delivered, dry run cannot know: carol's are closed)
+    assert [(a["kind"], a["target"]) for a in planned["actions"] if a["kind"] in kinds] == [
+        (a["kind"], a["target"]) for a in done["actions"] if a["kind"] in kinds
+    ]
 
 
 @pytest.mark.parametrize("warn_after", ["10"])

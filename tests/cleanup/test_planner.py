@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from leaguectl.cleanup.planner import Action, Thresholds, decide, idle_days, plan_cleanup
+from leaguectl.cleanup.planner import (
+    Action,
+    CommandDecision,
+    Thresholds,
+    decide,
+    deletion_summarised,
+    idle_days,
+    plan_cleanup,
+    unsummarised_warning,
+    warning_date,
+)
 from leaguectl.cleanup.records import Record, RecordIndex, RecordSource
 from leaguectl.models import CustomCommand, CustomCommandCreator
 from leaguectl.settings import load_settings
@@ -239,3 +250,134 @@ def test_the_plan_groups_commands_by_creator_and_keeps_ownerless_ones() -> None:
     assert [d.command.id for d in mine.delete] == [2]
     assert [d.command.id for d in plan.creators[1].warn] == [3]
     assert plan.active_commands == 4 and plan.total_creators == 1
+
+
+# --------------------------------------------------------------------------- calendar-day boundaries
+#
+# Days are calendar days in league time (docs/cleanup.md §Days). "Just under" is the last moment at which
+# one calendar day is missing, with as much real time elapsed as possible; "at" is the first moment the
+# count is reached, with as little real time elapsed as possible; "just over" is a calendar day later.
+
+MIDNIGHT = datetime(2026, 6, 1, 0, 0, tzinfo=BERLIN)
+LAST_SECOND = MIDNIGHT + timedelta(days=1) - timedelta(seconds=1)  # 23:59:59 on 1 June, Berlin
+
+
+def _at_day_start(days_before: int) -> datetime:
+    return MIDNIGHT - timedelta(days=days_before)
+
+
+def _at_day_end(days_before: int) -> datetime:
+    return LAST_SECOND - timedelta(days=days_before)
+
+
+@pytest.mark.parametrize(
+    ("last_used", "now", "expected"),
+    [
+        (_at_day_start(59), LAST_SECOND, None),  # 59 days 23:59:59 elapsed: 59 calendar days
+        (_at_day_end(60), MIDNIGHT, Action.WARN),  # 59 days and 1 second elapsed: 60 calendar days
+        (_at_day_end(61), MIDNIGHT, Action.WARN),
+    ],
+    ids=["just-under", "at", "just-over"],
+)
+def test_warning_boundary_in_calendar_days(last_used: datetime, now: datetime, expected: Action | None) -> None:
+    decision = decide(command(last_used=last_used), RecordIndex(), now, BERLIN, DEFAULTS)
+    assert (decision.action if decision else None) is expected
+
+
+@pytest.mark.parametrize(
+    ("last_used", "now", "expected"),
+    [
+        (_at_day_start(89), LAST_SECOND, Action.WAIT),
+        (_at_day_end(90), MIDNIGHT, Action.DELETE),
+        (_at_day_end(91), MIDNIGHT, Action.DELETE),
+    ],
+    ids=["just-under", "at", "just-over"],
+)
+def test_deletion_boundary_in_calendar_days(last_used: datetime, now: datetime, expected: Action) -> None:
+    cmd = command(last_used=last_used, warning_sent=True)
+    records = RecordIndex([warned(1, last_used + timedelta(days=61))])  # warned long enough ago
+    decision = decide(cmd, records, now, BERLIN, DEFAULTS)
+    assert decision is not None and decision.action is expected
+
+
+@pytest.mark.parametrize(
+    ("warned_at", "now", "expected"),
+    [
+        (_at_day_start(6), LAST_SECOND, Action.WAIT),  # 6 days 23:59:59 after the warning: 6 calendar days
+        (_at_day_end(7), MIDNIGHT, Action.DELETE),  # 6 days and 1 second after: 7 calendar days
+        (_at_day_end(8), MIDNIGHT, Action.DELETE),
+    ],
+    ids=["just-under", "at", "just-over"],
+)
+def test_grace_boundary_in_calendar_days(warned_at: datetime, now: datetime, expected: Action) -> None:
+    cmd = command(last_used=MIDNIGHT - timedelta(days=120), warning_sent=True)
+    decision = decide(cmd, RecordIndex([warned(1, warned_at)]), now, BERLIN, DEFAULTS)
+    assert decision is not None and decision.action is expected
+
+
+# --------------------------------------------------------------------------- warning dates and clock skew
+
+
+def test_the_stated_warning_date_counts_not_discords_date_of_the_message() -> None:
+    # A host 1 s ahead of Discord warned at its 00:00:00 on 25 May: Discord minted the DM at 23:59:59 on 24 May.
+    minted = datetime(2026, 5, 24, 23, 59, 59, tzinfo=UTC)
+    record = Record(kind="warned", command_id=1, at=minted, source="dm", message_id="1", on=date(2026, 5, 25))
+    assert warning_date(record, UTC_ZONE) == date(2026, 5, 25)
+    cmd = command(last_used=days_ago(120), warning_sent=True)
+    may_31 = datetime(2026, 5, 31, 0, 0, tzinfo=UTC)  # 24 May + 7: due already by Discord's date of the DM
+    decision = decide(cmd, RecordIndex([record]), may_31, UTC_ZONE, DEFAULTS)
+    assert decision is not None and decision.action is Action.WAIT and decision.deletion_date == date(2026, 6, 1)
+    next_day = decide(cmd, RecordIndex([record]), may_31 + timedelta(days=1), UTC_ZONE, DEFAULTS)
+    assert next_day is not None and next_day.action is Action.DELETE
+
+
+def test_a_stated_date_later_than_the_next_day_is_not_believed() -> None:
+    minted = datetime(2026, 5, 24, 12, 0, tzinfo=UTC)
+    future = Record(kind="warned", command_id=1, at=minted, source="dm", message_id="1", on=date(2031, 1, 1))
+    earlier = Record(kind="warned", command_id=1, at=minted, source="admin", message_id="2", on=date(2026, 5, 20))
+    assert warning_date(future, UTC_ZONE) == date(2026, 5, 24)
+    assert warning_date(earlier, UTC_ZONE) == date(2026, 5, 20)  # a summary reporting an earlier warning
+
+
+# --------------------------------------------------------------------------- earlier passes' warnings (16.11)
+
+
+def _stale_warned() -> CommandDecision:
+    return CommandDecision(
+        command=command(last_used=days_ago(70), warning_sent=True),
+        action=Action.WAIT,
+        idle_days=70,
+        reference=days_ago(70),
+        reference_date=days_ago(70).date(),
+        warned_on=days_ago(3).date(),
+        deletion_date=days_ago(70).date() + timedelta(days=90),
+        warning=None,
+        notify_deletion=False,
+        reason="",
+    )
+
+
+def test_a_dm_warning_no_admin_summary_reported_is_reported_now() -> None:
+    dm = warned(1, days_ago(3))
+    floor = days_ago(10)
+    assert unsummarised_warning(_stale_warned(), RecordIndex([dm]), floor) == dm
+    summary_after = warned(1, days_ago(3) + timedelta(seconds=2), "admin")
+    assert unsummarised_warning(_stale_warned(), RecordIndex([dm, summary_after]), floor) is None
+    summary_before = warned(1, days_ago(4), "admin")  # about an older warning, not this one
+    assert unsummarised_warning(_stale_warned(), RecordIndex([dm, summary_before]), floor) == dm
+
+
+def test_earlier_warnings_are_not_reported_beyond_what_was_read_nor_for_the_reference_bot() -> None:
+    dm = warned(1, days_ago(3))
+    assert unsummarised_warning(_stale_warned(), RecordIndex([dm]), days_ago(2)) is None  # older than the floor
+    assert unsummarised_warning(_stale_warned(), RecordIndex([dm]), None) is None  # admin channel not read
+    legacy = Record(kind="warned", command_id=1, at=days_ago(3), source="dm", message_id="1", legacy=True)
+    assert unsummarised_warning(_stale_warned(), RecordIndex([legacy]), days_ago(10)) is None
+
+
+def test_a_deletion_an_admin_summary_reported_is_not_reported_again() -> None:
+    decision = _stale_warned()
+    reported = Record(kind="deleted", command_id=1, at=NOW - timedelta(minutes=3), source="admin", message_id="3")
+    assert deletion_summarised(decision, RecordIndex([reported]))
+    assert not deletion_summarised(decision, RecordIndex([replace(reported, source="dm")]))
+    assert not deletion_summarised(decision, RecordIndex([replace(reported, at=days_ago(71))]))  # before last use

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import io
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from leaguectl.ops.metrics import PassOutcome, write_outcome
-from leaguectl.ops.status import collect, computed_next_run
+from leaguectl.ops.status import ago, collect, computed_next_run, until
+from leaguectl.runtime import FakeClock, Runtime
 from tests.conftest import invoke
 
 NY = ZoneInfo("America/New_York")
@@ -48,3 +53,74 @@ def test_status_command_lists_every_scheduled_command_as_json(tmp_path: Path) ->
     assert [row["command"] for row in rows] == [
         "freeze-begin", "thaw", "scorebug-tick", "cleanup-commands", "run-due-tasks",
     ]
+
+
+# --- the view ---------------------------------------------------------------------------------------
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _status_output(tmp_path: Path, stdout: io.StringIO, width: int) -> str:
+    metrics = tmp_path / "leaguectl.prom"
+    now = NOW.timestamp()
+    write_outcome(metrics, PassOutcome("thaw", now - 7200, now - 7197.5, 69, 0, 1, 3, 0))
+    write_outcome(metrics, PassOutcome("run-due-tasks", now - 180, now - 179.2, 0, 1, 0, 3, 0))
+    clock = FakeClock(NOW)
+    environ = {"METRICS_FILE": str(metrics), "COLUMNS": str(width), "LEAGUE_TIMEZONE": "America/New_York"}
+    runtime = Runtime(clock=clock, sleep=clock.sleep, stdout=stdout, stderr=io.StringIO(), environ=environ)
+    result = invoke(["status"], runtime=runtime)
+    assert result.exit_code == 0 and result.stderr == ""
+    return result.stdout
+
+
+def test_status_on_a_terminal_is_a_table_with_relative_times_and_failures_in_red(tmp_path: Path) -> None:
+    output = _status_output(tmp_path, _Terminal(), 120)
+    lines = output.splitlines()
+    plain = [_ANSI.sub("", line) for line in lines]
+    assert plain[0].split() == ["Command", "Last", "run", "Result", "Duration", "Failures", "Next", "run",
+                                "(league", "time)"]
+    assert set(plain[1].replace(" ", "")) == {"─"}
+    rows = {line.split()[0]: line for line in plain[2:7]}
+    assert rows["thaw"].split()[1:6] == ["2", "h", "ago", "unavailable", "(exit"]
+    assert "2.5 s" in rows["thaw"] and "in 6 d (Sat 00:00 EST, computed)" in rows["thaw"]
+    assert "3 min ago" in rows["run-due-tasks"] and " ok " in rows["run-due-tasks"]
+    assert rows["freeze-begin"].split()[1:3] == ["never", "-"]
+    assert "in 17 h (Mon 00:00 EST" in rows["freeze-begin"]
+    red = [_ANSI.sub("", line).split()[0] for line in lines if "\x1b[1;31m" in line]
+    assert red == ["thaw"]
+    assert plain[-1] == "status: failing: thaw"
+    assert all(len(line) <= 120 for line in plain)
+
+
+def test_status_on_a_narrow_terminal_keeps_one_line_per_command(tmp_path: Path) -> None:
+    output = _status_output(tmp_path, _Terminal(), 50)
+    plain = [_ANSI.sub("", line) for line in output.splitlines()]
+    assert len(plain) == 2 + 5 + 1  # header, rule, one line per command, summary
+    assert all(len(line) <= 50 for line in plain)
+    assert plain[0].split()[:3] == ["Command", "Last", "run"] and "Result" in plain[0]
+    assert "Duration" not in plain[0]  # the least useful columns went first
+
+
+def test_status_without_a_terminal_is_plain_aligned_columns(tmp_path: Path) -> None:
+    output = _status_output(tmp_path, io.StringIO(), 40)
+    assert "\x1b[" not in output
+    lines = output.splitlines()
+    assert "Duration" in lines[0] and "Next run (league time)" in lines[0]  # every column, whatever the width
+    start = lines[0].index("Result")
+    assert all(line[start:].startswith(("-", "ok", "unavailable")) for line in lines[1:6])
+
+
+@pytest.mark.parametrize(
+    ("seconds", "past", "future"),
+    [(5, "5 s ago", "in 5 s"), (180, "3 min ago", "in 3 min"), (7200, "2 h ago", "in 2 h"),
+     (3 * 86400, "3 d ago", "in 3 d")],
+)
+def test_times_read_as_how_long_ago_or_until(seconds: int, past: str, future: str) -> None:
+    assert ago(NOW - timedelta(seconds=seconds), NOW) == past
+    assert until(NOW + timedelta(seconds=seconds), NOW) == future

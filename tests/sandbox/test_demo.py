@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from leaguectl.sandbox import Sandbox, SandboxClock, demo_scenario
+from leaguectl.sandbox.scenario_file import DEMO_FILE
 from tests.sandbox.world import http
+
+REPO = Path(__file__).resolve().parents[2]
 
 NOW = datetime(2026, 11, 22, 23, 50, tzinfo=UTC)
 NEW_YORK = ZoneInfo("America/New_York")
@@ -36,6 +40,22 @@ def league(scenario: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 def test_the_demo_is_plain_json_and_the_same_for_the_same_now(scenario: dict[str, Any]) -> None:
     assert json.loads(json.dumps(scenario)) == scenario == demo_scenario(NOW)
+
+
+def test_the_demo_league_is_package_data_found_through_importlib_resources() -> None:
+    from importlib import resources
+
+    resource = resources.files("leaguectl.sandbox").joinpath(DEMO_FILE)
+    assert resource.is_file()
+    assert tomllib.loads(resource.read_text(encoding="utf-8"))["timezone"] == "America/New_York"
+    # ... and a built wheel carries it: pyproject's package-data globs cover every file beside it
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["leaguectl"]
+    package = REPO / "leaguectl"
+    shipped = [p for p in (package / "sandbox").rglob("*") if p.is_file() and p.suffix in (".toml", ".json")]
+    assert package / "sandbox" / DEMO_FILE in shipped
+    included = {path for glob in globs for path in package.glob(glob)}  # what setuptools' globs pick up
+    assert set(shipped) <= included
 
 
 @pytest.mark.parametrize(
@@ -69,7 +89,7 @@ def test_eight_teams_with_minor_league_affiliates_gms_and_a_free_agent_team(
     assert demo.state.team_by_abbrev("FA")["id"] == 547
     assert all(t["id"] != 1 for t in teams)
     assert any(str(t["color"]).startswith("#") for t in majors)
-    gms = {str(t[key]) for t in majors for key in ("gmid", "gmid2") if t[key]}
+    gms = {str(t[key]) for t in majors for key in ("gmid", "gmid2") if t.get(key)}
     assert all(demo.state.user(gm).member for gm in gms)
     assert any(demo.state.user(gm).dms_closed for gm in gms)
     assert all(t["gmid"] for t in teams if t["abbrev"] != "FA")

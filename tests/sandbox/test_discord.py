@@ -145,6 +145,15 @@ def test_enforce_nonce_returns_the_earlier_message_instead_of_posting_twice(
     assert [m.content for m in sandbox.state.messages("general")].count("twice") == 2
 
 
+def test_the_same_nonce_in_another_channel_is_another_message(sandbox: Sandbox, discord: httpx.Client) -> None:
+    other = sandbox.state.open_dm(GM).id
+    first = post(discord, TEXT, content="same", nonce="n-shared", enforce_nonce=True).json()
+    second = post(discord, other, content="same", nonce="n-shared", enforce_nonce=True).json()
+
+    assert first["id"] != second["id"]
+    assert [m.content for m in sandbox.state.dm_messages(GM)] == ["same"]
+
+
 def test_a_nonce_is_forgotten_after_a_few_minutes_and_a_deleted_original_is_10008(
     sandbox: Sandbox, discord: httpx.Client
 ) -> None:

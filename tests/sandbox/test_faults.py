@@ -78,3 +78,63 @@ def test_several_faults_count_independently(sandbox: Sandbox, discord: httpx.Cli
 def test_bad_fault_requests_are_refused(sandbox: Sandbox, k: int, kind: str, service: str | None) -> None:
     with pytest.raises(ValueError):
         sandbox.inject_failure(k, kind, service)  # type: ignore[arg-type]
+
+
+def test_a_trickle_fault_answers_a_read_in_full_but_one_byte_per_interval(
+    sandbox: Sandbox, discord: httpx.Client
+) -> None:
+    import time
+
+    sandbox.inject_failure(2, "trickle", service="discord", interval=0.001)
+    assert discord.get(f"/channels/{TEXT}/messages").status_code == 200  # the first read is not the k-th
+    started = time.monotonic()
+    slow = discord.get(f"/channels/{TEXT}/messages")
+    elapsed = time.monotonic() - started
+    assert slow.status_code == 200 and isinstance(slow.json(), list)
+    head_and_body = len(slow.content) + 100  # the status line and headers are trickled too
+    assert elapsed >= head_and_body * 0.001
+    assert [(e.method, e.status, e.fault) for e in sandbox.request_log][-1] == ("GET", 200, "trickle")
+
+
+def test_a_trickled_write_is_applied(sandbox: Sandbox, discord: httpx.Client) -> None:
+    sandbox.inject_failure(1, "trickle", interval=0.0005)
+    assert discord.post(f"/channels/{TEXT}/messages", json={"content": "slow"}).status_code == 200
+    assert contents(sandbox) == ["slow"]
+
+
+def test_a_fault_with_times_hits_that_many_requests_in_a_row(sandbox: Sandbox, discord: httpx.Client) -> None:
+    sandbox.inject_failure(1, "500", times=2)
+    statuses = [discord.post(f"/channels/{TEXT}/messages", json={"content": f"{n}"}).status_code for n in range(3)]
+    assert statuses == [500, 500, 200] and sandbox.pending_failures == 0
+
+
+def test_a_ratelimit_fault_answers_discords_429_with_the_given_retry_after(
+    sandbox: Sandbox, discord: httpx.Client
+) -> None:
+    sandbox.inject_failure(1, "ratelimit", service="discord", retry_after=86400.0)
+    response = discord.get(f"/channels/{TEXT}/messages")
+    assert response.status_code == 429
+    assert response.json() == {"message": "You are being rate limited.", "retry_after": 86400.0, "global": False}
+    assert response.headers["Retry-After"] == "86400"
+    assert sandbox.request_log[-1].rate_limited and sandbox.request_log[-1].fault == "ratelimit"
+    assert discord.get(f"/channels/{TEXT}/messages").status_code == 200
+
+
+def test_faults_are_injected_through_the_control_surface_too(sandbox: Sandbox, discord: httpx.Client) -> None:
+    response = http().post(
+        f"{sandbox.base_url}/_sandbox/fault", json={"k": 1, "kind": "ratelimit", "service": "discord", "times": 2}
+    )
+    assert response.json() == {"pending": 1}
+    assert [discord.get(f"/channels/{TEXT}/messages").status_code for _ in range(3)] == [429, 429, 200]
+
+
+@pytest.mark.parametrize(
+    ("kind", "service", "options"),
+    [("ratelimit", "league", {}), ("trickle", None, {"interval": 0}), ("500", None, {"times": 0}),
+     ("ratelimit", "discord", {"retry_after": float("inf")})],
+)
+def test_bad_fault_options_are_refused(
+    sandbox: Sandbox, kind: str, service: str | None, options: dict[str, float]
+) -> None:
+    with pytest.raises(ValueError):
+        sandbox.inject_failure(1, kind, service, **options)  # type: ignore[arg-type]

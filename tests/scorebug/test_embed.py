@@ -17,6 +17,7 @@ from leaguectl.scorebug.embed import (
 from leaguectl.scorebug.parse import parse_scorebug
 from tests.scorebug.cells import b2s20, live_cells
 
+LINK = "https://discord.com/channels/1/2#lc1.sb"
 BOS = TeamLook("BOS", 0xBD3039)
 NYY = TeamLook("NYY", 0x003087)
 
@@ -91,12 +92,12 @@ def test_the_colour_is_the_favoured_teams_by_win_probability_not_by_score(win: s
 
 def test_the_embed_has_the_header_as_title_and_the_two_fields_in_order() -> None:
     scorebug = parse_scorebug(b2s20(live_cells()))
-    embed = scorebug_embed(scorebug, BOS, NYY, footer="game 1")
+    embed = scorebug_embed(scorebug, BOS, NYY, url=LINK)
     assert embed["title"] == "BOS @ NYY - Top 7"
     assert [(f["name"], f["inline"]) for f in embed["fields"]] == [("Win Probability", False), ("Game State", False)]
     assert embed["fields"][0]["value"] == "58.8% BOS ◄▓▓▓▓▓▓░░░░ NYY"
-    assert "description" not in embed and "timestamp" not in embed
-    assert embed["footer"] == {"text": "game 1"}
+    assert "description" not in embed and "timestamp" not in embed and "footer" not in embed
+    assert embed["url"] == LINK
 
 
 def test_voice_status_says_final_only_once_the_game_is_over() -> None:
@@ -108,13 +109,40 @@ def test_voice_status_says_final_only_once_the_game_is_over() -> None:
 
 def test_embeds_compare_equal_after_discord_adds_its_own_keys() -> None:
     scorebug = parse_scorebug(b2s20(live_cells()))
-    sent = scorebug_embed(scorebug, BOS, NYY, footer="game 1")
-    echoed = {**sent, "type": "rich", "footer": {"text": "game 1", "proxy_icon_url": None}}
+    sent = scorebug_embed(scorebug, BOS, NYY, url=LINK)
+    echoed = {**sent, "type": "rich", "content_scan_version": 0, "title": sent["title"] + " "}
     assert embed_signature(echoed) == embed_signature(sent)
-    changed = scorebug_embed(parse_scorebug(b2s20(live_cells(away_score=5))), BOS, NYY, footer="game 1")
+    changed = scorebug_embed(parse_scorebug(b2s20(live_cells(away_score=5))), BOS, NYY, url=LINK)
     assert embed_signature(changed) != embed_signature(sent)
+    relinked = scorebug_embed(scorebug, BOS, NYY, url=LINK + ".f1")
+    assert embed_signature(relinked) != embed_signature(sent)
 
 
-def test_an_overlong_header_is_cut_to_discords_title_limit() -> None:
-    scorebug = parse_scorebug(b2s20(live_cells(header="x" * 300)))
-    assert scorebug_embed(scorebug, BOS, NYY)["title"] == "x" * 256
+def test_an_overlong_header_is_cut_visibly_to_discords_title_limit() -> None:
+    scorebug = parse_scorebug(b2s20(live_cells(header="x" * 600)))
+    assert scorebug_embed(scorebug, BOS, NYY)["title"] == "x" * 255 + "…"
+
+
+def test_a_blank_header_gives_the_matchup_as_title() -> None:
+    scorebug = parse_scorebug(b2s20(live_cells(header="")))
+    assert scorebug_embed(scorebug, BOS, NYY)["title"] == "BOS @ NYY"
+
+
+def test_a_hostile_team_abbreviation_is_one_short_line_that_cannot_break_the_scorebug() -> None:
+    scorebug = parse_scorebug(b2s20(live_cells(header="", win="75%")))
+    long = TeamLook("W" * 600, 1)
+    tricky = TeamLook("`x`\n*<@1>\u202e\x00", 2)
+    embed = scorebug_embed(scorebug, long, tricky)
+    assert long.label == "W" * 11 + "…"
+    assert tricky.label == "`x` *<@1>"
+    bar, state = embed["fields"][0]["value"], embed["fields"][1]["value"]
+    assert bar.endswith(" \\`x\\` \\*\\<@1\\>  75.0%")
+    assert state.count("`") == 6 and "'x' *<@1>" in state
+    assert len(embed["title"]) <= 256 and all(len(f["value"]) <= 1024 for f in embed["fields"])
+    assert len(voice_status(scorebug, long.label, tricky.label)) <= 500
+
+
+def test_the_voice_status_is_cut_to_discords_limit_whatever_it_is_given() -> None:
+    scorebug = parse_scorebug(b2s20(live_cells(header="FINAL")))
+    status = voice_status(scorebug, "A" * 400, "B" * 400)
+    assert len(status) == 500 and status.endswith("…")

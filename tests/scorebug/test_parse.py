@@ -1,8 +1,12 @@
-"""The Scorebug!B2:S20 cell rules of league.md §3.8.1."""
+"""The Scorebug!B2:S20 cell rules of league.md §3.8.1, and what any other answer gives."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leaguectl.scorebug.parse import (
     COLUMNS,
@@ -97,3 +101,105 @@ def test_numbers_from_an_unformatted_read_are_accepted() -> None:
     scorebug = parse_scorebug(b2s20({"B5": 7, "B6": 9, "D5": 2, "D8": 61.5}))
     assert (scorebug.away_team_id, scorebug.home_team_id, scorebug.away_score) == (7, 9, 2)
     assert scorebug.win_percentage == pytest.approx(61.5)
+
+
+# --- hostile cells and answers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell_name", "value", "what"),
+    [
+        ("D5", "6" * 600, "away score in D5"),
+        ("D6", "-1", "home score in D6"),
+        ("D6", "1000", "home score in D6"),
+        ("G5", "100", "inning in G5"),
+        ("F6", "4", "outs in F6"),
+        ("D8", "150%", "home win probability in D8"),
+        ("D8", "-5", "home win probability in D8"),
+        ("B5", "9" * 600, "away team id in B5"),
+        ("B6", "３", "home team id in B6"),
+    ],
+)
+def test_a_number_out_of_its_range_is_an_error_naming_the_cell_and_the_fix(
+    cell_name: str, value: str, what: str
+) -> None:
+    data = live_cells()
+    data[cell_name] = value
+    with pytest.raises(ScorebugParseError, match=what) as caught:
+        parse_scorebug(b2s20(data))
+    assert len(str(caught.value)) < 200  # a 600-digit cell is shown shortened, not whole
+
+
+def test_a_600_character_header_parses_and_is_kept_whole_for_the_embed_to_cut() -> None:
+    assert parse_scorebug(b2s20(live_cells(header="H" * 600))).header == "H" * 600
+
+
+@pytest.mark.parametrize(
+    ("values", "why"),
+    [
+        ({"values": []}, "dict instead of rows"),
+        ("rows", "str instead of rows"),
+        ([["x"], "not a row"], "row 3 of the answer is a str"),
+        ([[["nested"]]], "cell B2 holds a list"),
+        ([[None, {"a": 1}]], "cell C2 holds a dict"),
+        ([[10**50]], "cell B2 holds a number of about 51 digits"),
+        ([[""] * 19], "row 2 of the answer has 19 cells"),
+        ([[]] * 20, "the sheet answered 20 rows"),
+    ],
+)
+def test_an_answer_that_is_not_rows_of_cells_is_a_parse_error(values: object, why: str) -> None:
+    with pytest.raises(ScorebugParseError, match=why):
+        parse_scorebug(values)
+
+
+def test_null_rows_ragged_rows_and_non_string_cells_are_read_like_formatted_values() -> None:
+    values: list[Any] = [
+        ["BOS @ NYY"],
+        None,
+        None,
+        [3, None, 4.0],
+        [4, None, "3", None, True],
+        None,
+        [None, None, 50.0],
+    ]
+    scorebug = parse_scorebug(values)
+    assert (scorebug.away_team_id, scorebug.home_team_id) == (3, 4)
+    assert (scorebug.away_score, scorebug.home_score, scorebug.win_percentage) == (4, 3, 50.0)
+    assert cell(pad_grid(values), "F6") == "TRUE"
+
+
+CELL_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+    st.sampled_from(["", "3", "41.2%", "FINAL", "Top", "Bot", "-1", "1e309", "٣", "6" * 600]),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+ROW = st.one_of(st.none(), st.lists(CELL_VALUES, max_size=20), st.text(max_size=5), st.integers())
+GRID = st.one_of(st.none(), st.lists(ROW, max_size=21), st.text(max_size=5), st.dictionaries(st.text(), ROW))
+
+
+@settings(max_examples=300, deadline=None)
+@given(GRID)
+def test_any_answer_gives_a_scorebug_or_a_parse_error_and_nothing_else(values: object) -> None:
+    try:
+        scorebug = parse_scorebug(values)
+    except ScorebugParseError as exc:
+        assert str(exc)
+        return
+    assert 0 <= scorebug.away_score <= 999 and 0 <= scorebug.home_score <= 999
+    assert 0 <= scorebug.outs <= 3 and 0 <= scorebug.inning <= 99
+    assert 0.0 <= scorebug.win_percentage <= 100.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["B2", "B5", "B6", "D5", "D6", "F5", "G5", "F6", "D8", "K12"]), CELL_VALUES))
+def test_any_scorecard_cells_give_a_scorebug_or_a_parse_error_naming_a_cell(cells: dict[str, Any]) -> None:
+    data: dict[str, Any] = {"B5": "1", "B6": "2", **cells}
+    try:
+        parse_scorebug(b2s20(data))
+    except ScorebugParseError as exc:
+        assert any(name in str(exc) for name in cells)

@@ -114,23 +114,107 @@ def test_list_shows_what_is_published(cli: SandboxCli) -> None:
     cli.run("scorecards", "publish", "game-1", URL, at=AT)
     result, report = cli.run_json("scorecards", "list", at=AT)
     assert result.exit_code == 0
+    bot = cli.sandbox.state.discord.bot_id
     assert report["details"]["scorecards"] == [
         {
-            "channel": game_id(cli),
+            "channel": "#game-1",
+            "channel_id": game_id(cli),
             "sheet_url": URL,
             "published_at": published(cli)[game_id(cli)]["published_at"],
-            "publisher": cli.sandbox.state.discord.bot_id,
+            "publisher": "@" + cli.sandbox.state.user(bot).username,
+            "publisher_id": bot,
         }
     ]
+    text = cli.run("scorecards", "list", at=AT).stdout
+    assert "channel=#game-1" in text and f"channel={game_id(cli)} " not in text
 
 
-def test_publish_then_tick_shows_the_game_and_unpublish_then_tick_removes_it(cli: SandboxCli) -> None:
+def test_publish_then_tick_shows_the_game_and_unpublish_then_tick_removes_it_and_clears_its_voice_status(
+    cli: SandboxCli,
+) -> None:
     assert cli.run("scorecards", "publish", "game-1", URL, at=AT).exit_code == 0
     assert cli.run("scorebug-tick", at=AT).exit_code == 0
     assert list(scorebugs(cli)) == [game_id(cli)]
     assert cli.sandbox.state.voice_status("game-1-voice") == "BOS 4 @ 3 NYY"
-    assert cli.run("scorecards", "unpublish", "game-1", at=AT).exit_code == 0
-    assert cli.run("scorebug-tick", at=AT).exit_code == 0
+    result, report = cli.run_json("scorecards", "unpublish", "game-1", at=AT)
+    assert result.exit_code == 0 and "#game-1" in report["summary"] and "voice status" in report["summary"]
+    cli.sandbox.clear_log()
+    result, report = cli.run_json("scorebug-tick", at=AT + timedelta(minutes=3))
+    assert result.exit_code == 0, report
     assert bot_messages(cli) == []
+    assert cli.sandbox.state.voice_status("game-1-voice") is None
+    assert [(a["kind"], a["target"]) for a in report["actions"] if "voice" in a["kind"]] == [
+        ("clear-voice-status", "#game-1-voice")
+    ]
+    cli.sandbox.clear_log()
+    assert cli.run("scorebug-tick", at=AT + timedelta(minutes=6)).exit_code == 0
+    assert not [e for e in cli.sandbox.request_log if e.mutating]
     overwrite = cli.sandbox.state.overwrites(LIVE)[cli.sandbox.state.discord.guild_id]
     assert int(overwrite["deny"]) & 1024
+
+
+def test_a_bare_key_is_stored_as_the_sheets_full_url_the_bot_can_open(cli: SandboxCli) -> None:
+    assert cli.run("scorecards", "publish", "game-1", "sheet-one", at=AT).exit_code == 0
+    assert published(cli)[game_id(cli)]["sheet_url"] == "https://docs.google.com/spreadsheets/d/sheet-one/edit"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://evil.example/spreadsheets/d/sheet-one/edit", "ftp://docs.google.com/spreadsheets/d/x"]
+)
+def test_a_url_that_is_not_google_sheets_is_a_usage_error(cli: SandboxCli, url: str) -> None:
+    result = cli.run("scorecards", "publish", "game-1", url, at=AT)
+    assert result.exit_code == 64 and "not a Google Sheets URL" in result.stdout + result.stderr
+    assert not file_of(cli).exists()
+
+
+def test_a_sheet_published_for_another_channel_is_refused_naming_that_channel(cli: SandboxCli) -> None:
+    assert cli.run("scorecards", "publish", "game-1", URL, at=AT).exit_code == 0
+    before = file_of(cli).read_bytes()
+    cli.sandbox.clear_log()
+    result, report = cli.run_json("scorecards", "publish", "game-2", "sheet-one", at=AT)
+    assert result.exit_code == 1
+    (error,) = report["errors"]
+    assert error["item"] == "#game-2" and "already published for #game-1" in error["message"]
+    assert "unpublish" in error["message"]
+    assert file_of(cli).read_bytes() == before
+    assert not [e for e in cli.sandbox.request_log if e.service == "sheets"]  # refused before reading the sheet
+
+
+def test_the_same_sheet_in_another_form_for_the_same_channel_is_already_published(cli: SandboxCli) -> None:
+    cli.run("scorecards", "publish", "game-1", URL, at=AT)
+    result, report = cli.run_json("scorecards", "publish", "#game-1", "sheet-one", at=AT)
+    assert result.exit_code == 0 and report["actions"] == [] and report["skipped"][0]["item"] == "#game-1"
+    assert published(cli)[game_id(cli)]["sheet_url"] == URL
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("scorecards", "publish", "game-2", "sheet-two"), ("scorecards", "unpublish", "game-1"), ("scorebug-tick",)],
+)
+def test_dry_run_makes_no_mutating_request_and_leaves_the_bots_files_alone(
+    cli: SandboxCli, args: tuple[str, ...]
+) -> None:
+    voice = cli.workdir / "bot-voice-channels.json"
+    voice.write_bytes(Path(cli.env()["VOICE_CHANNELS_FILE"]).read_bytes())  # the harness rewrites its own copy
+    cli.extra_env["VOICE_CHANNELS_FILE"] = str(voice)
+    assert cli.run("scorecards", "publish", "game-1", URL, at=AT).exit_code == 0
+    assert cli.run("scorebug-tick", at=AT).exit_code == 0
+    cli.sandbox.set_sheet("sheet-one", full_sheet(live_cells(1, 2, 9, 3)))
+    files = [file_of(cli), voice]
+    before = [(path.read_bytes(), path.stat().st_mtime_ns) for path in files]
+    cli.sandbox.clear_log()
+    result, report = cli.run_json("--dry-run", *args, at=AT + timedelta(minutes=3))
+    assert result.exit_code == 0, report
+    assert report["actions"]  # the plan is reported...
+    assert [(e.method, e.path) for e in cli.sandbox.request_log if e.mutating] == []  # ...and nothing is done
+    assert [(path.read_bytes(), path.stat().st_mtime_ns) for path in files] == before
+
+
+def test_list_works_without_discord_and_says_why_channels_are_shown_by_id(cli: SandboxCli) -> None:
+    cli.run("scorecards", "publish", "game-1", URL, at=AT)
+    cli.extra_env["DISCORD_BOT_TOKEN"] = ""
+    result, report = cli.run_json("scorecards", "list", at=AT)
+    assert result.exit_code == 0, report
+    assert [row["channel"] for row in report["details"]["scorecards"]] == [f"channel {game_id(cli)}"]
+    (warning,) = report["warnings"]
+    assert "channel names are not shown" in warning["message"] and "DISCORD_BOT_TOKEN" in warning["message"]

@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leaguectl.errors import ConfigError
 from leaguectl.runtime import FakeClock, Runtime
 from leaguectl.sandbox.files import generate_private_key_pem, service_account_info
+from leaguectl.scorebug.parse import ScorebugParseError
 from leaguectl.sheets import (
     ATTEMPTS,
     BadSheetReference,
@@ -23,6 +26,8 @@ from leaguectl.sheets import (
     ScorecardReader,
     SheetNotAccessible,
     SheetsUnavailable,
+    UnexpectedAnswer,
+    answer_values,
     read_scorebug,
     spreadsheet_key,
 )
@@ -44,6 +49,8 @@ class FakeGoogle:
     statuses: list[int] = field(default_factory=list)
     retry_after: str | None = None
     values: list[list[object]] = field(default_factory=lambda: b2s20(live_cells()))
+    body: object = None
+    """When set, the whole answer of values.get (any JSON), instead of the asked range with ``values``."""
     requests: list[str] = field(default_factory=list)
     tokens: int = 0
     base: str = ""
@@ -75,6 +82,9 @@ def google() -> Iterator[FakeGoogle]:
             if status != 200:
                 headers = {"Retry-After": fake.retry_after} if fake.retry_after else None
                 self._json(status, {"error": {"code": status, "message": "scripted", "status": "X"}}, headers)
+                return
+            if fake.body is not None:
+                self._json(200, fake.body)  # type: ignore[arg-type]
                 return
             self._json(200, {"range": "Scorebug!B2:S20", "majorDimension": "ROWS", "values": fake.values})
 
@@ -206,3 +216,67 @@ def test_a_broken_private_key_is_a_config_error_without_leaking_the_key(tmp_path
     with pytest.raises(ConfigError) as caught:
         reader.read_cells("KEY", "Scorebug!B2:S20")
     assert "GOOGLE_SHEETS_CREDENTIALS" in str(caught.value) and "SECRETSTUFF" not in str(caught.value)
+
+
+# --- answers that are not what was asked ---------------------------------------------------------------
+
+
+def test_null_rows_in_the_answer_are_empty_rows(google: FakeGoogle, tmp_path: Path) -> None:
+    values: list[Any] = b2s20(live_cells())
+    values[1] = None  # row 3 is blank anyway; Sheets proxies have been seen sending null for it
+    google.values = values
+    reader, _ = reader_for(google, tmp_path)
+    assert read_scorebug(reader, "KEY").away_score == 4
+
+
+def test_an_answer_for_another_range_is_an_unexpected_answer_naming_the_sheet(
+    google: FakeGoogle, tmp_path: Path
+) -> None:
+    google.body = {"range": "Sheet1!A1:R19", "majorDimension": "ROWS", "values": b2s20(live_cells())}
+    reader, _ = reader_for(google, tmp_path)
+    with pytest.raises(UnexpectedAnswer, match=r"range 'Sheet1!A1:R19' of sheet KEY"):
+        read_scorebug(reader, "KEY")
+
+
+def test_an_answer_without_values_is_a_blank_scorecard(google: FakeGoogle, tmp_path: Path) -> None:
+    google.body = {"range": "Scorebug!B2:S20", "majorDimension": "ROWS"}
+    reader, _ = reader_for(google, tmp_path)
+    with pytest.raises(ScorebugParseError, match="away team id in B5 is blank"):
+        read_scorebug(reader, "KEY")
+
+
+@pytest.mark.parametrize("reported", ["Scorebug!B2:S20", "'Scorebug'!B2:J20", "Scorebug!B2:S11", "Scorebug!B2"])
+def test_a_range_clipped_to_a_small_tab_is_still_the_asked_one(reported: str) -> None:
+    assert answer_values({"range": reported, "values": [["x"]]}, "KEY", "Scorebug!B2:S20") == [["x"]]
+
+
+@pytest.mark.parametrize(
+    "reported", ["Other!B2:S20", "Scorebug!A1:S20", "Scorebug!B2:T20", "Scorebug!B2:S21", "B2:S20"]
+)
+def test_a_range_elsewhere_or_larger_is_refused(reported: str) -> None:
+    with pytest.raises(UnexpectedAnswer, match="KEY"):
+        answer_values({"range": reported, "values": [["x"]]}, "KEY", "Scorebug!B2:S20")
+
+
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ANY_JSON
+    | st.fixed_dictionaries(
+        {"range": ANY_JSON | st.sampled_from(["Scorebug!B2:S20", "x!B2"]), "values": ANY_JSON},
+        optional={"majorDimension": ANY_JSON | st.just("ROWS")},
+    )
+)
+def test_any_sheets_answer_gives_a_scorebug_or_a_documented_error(body: object) -> None:
+    from leaguectl.scorebug.parse import parse_scorebug
+
+    try:
+        parse_scorebug(answer_values(body, "KEY", "Scorebug!B2:S20"))
+    except (UnexpectedAnswer, ScorebugParseError) as exc:
+        assert str(exc)

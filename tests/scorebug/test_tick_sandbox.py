@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from leaguectl.sandbox.state import Scorecard
+from leaguectl.scorebug.marker import SCOREBUG, FinalRecord, Marker, VoiceRecord, parse_marker
 from tests.conftest import SandboxCli
 from tests.scorebug.cells import full_sheet, live_cells
 
@@ -64,24 +65,38 @@ def bot_messages(cli: SandboxCli) -> list[Any]:
     return [m for m in state.messages(LIVE) if m.author_id == state.discord.bot_id]
 
 
+def marker(message: Any) -> Marker | None:
+    """The records leaguectl keeps in a message's embed link (None: not one of its messages)."""
+    return parse_marker(message.embeds[0].get("url")) if message.embeds else None
+
+
 def scorebugs(cli: SandboxCli) -> dict[str, dict[str, Any]]:
     """game channel id → the embed of its scorebug message."""
     found = {}
     for message in bot_messages(cli):
-        footer = (message.embeds[0].get("footer") or {}).get("text", "") if message.embeds else ""
-        if footer.startswith("game "):
-            found[footer.split()[1]] = message.embeds[0]
+        found_marker = marker(message)
+        if found_marker is not None and found_marker.kind == SCOREBUG:
+            found[found_marker.channel_id] = message.embeds[0]
     return found
 
 
-def footer_lines(cli: SandboxCli, game: str) -> list[str]:
-    """The footer lines of the scorebug of game channel ``game`` (a name)."""
-    return str(scorebugs(cli)[channel_id(cli, game)]["footer"]["text"]).splitlines()
+def scorebug_marker(cli: SandboxCli, game: str) -> Marker:
+    found = parse_marker(scorebugs(cli)[channel_id(cli, game)]["url"])
+    assert found is not None
+    return found
 
 
-def final_line(cli: SandboxCli, game: str, status: str) -> str:
-    voice = channel_id(cli, f"{game}-voice")
-    return f"final {channel_id(cli, game)} · voice {voice}: {status}"
+def held(cli: SandboxCli, game: str) -> list[FinalRecord]:
+    """The final games whose records ride in the scorebug of game channel ``game`` (a name)."""
+    return list(scorebug_marker(cli, game).finals)
+
+
+def own_record(cli: SandboxCli, game: str, status: str) -> VoiceRecord:
+    return VoiceRecord.of(channel_id(cli, f"{game}-voice"), status)
+
+
+def final_record(cli: SandboxCli, game: str, status: str) -> FinalRecord:
+    return FinalRecord(channel_id(cli, game), own_record(cli, game, status))
 
 
 def ledgers(cli: SandboxCli) -> list[Any]:
@@ -149,16 +164,14 @@ def test_two_live_games_and_one_final_give_two_scorebugs_and_three_voice_statuse
     assert len(bot_messages(cli)) == 2  # one message per live game, nothing else
 
 
-def test_the_final_games_record_rides_in_the_first_live_scorebugs_footer(cli: SandboxCli) -> None:
+def test_the_final_games_record_rides_in_the_first_live_scorebugs_link(cli: SandboxCli) -> None:
     tick(cli)
-    assert footer_lines(cli, "game-1") == [
-        f"game {channel_id(cli, 'game-1')} · voice {channel_id(cli, 'game-1-voice')}: BOS 4 @ 3 NYY",
-        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
-    ]
-    assert footer_lines(cli, "game-2") == [
-        f"game {channel_id(cli, 'game-2')} · voice {channel_id(cli, 'game-2-voice')}: POR 0 @ 2 WV"
-    ]
+    assert scorebug_marker(cli, "game-1").record == own_record(cli, "game-1", "BOS 4 @ 3 NYY")
+    assert held(cli, "game-1") == [final_record(cli, "game-3", "NYY 6 @ 5 POR - FINAL")]
+    assert scorebug_marker(cli, "game-2").record == own_record(cli, "game-2", "POR 0 @ 2 WV")
+    assert held(cli, "game-2") == []
     assert ledgers(cli) == []
+    assert all("footer" not in embed for embed in scorebugs(cli).values())
 
 
 def test_a_second_tick_with_unchanged_sheets_sends_no_mutating_discord_request(cli: SandboxCli) -> None:
@@ -197,9 +210,9 @@ def test_a_game_going_final_loses_its_scorebug_and_its_voice_says_final(cli: San
         "PATCH /channels/{channel_id}/messages/{message_id}",
         "PUT /channels/{channel_id}/voice-status",
     ]
-    assert footer_lines(cli, "game-1")[1:] == [
-        final_line(cli, "game-2", "POR 1 @ 2 WV - FINAL"),
-        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    assert held(cli, "game-1") == [
+        final_record(cli, "game-2", "POR 1 @ 2 WV - FINAL"),
+        final_record(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
     ]
     cli.sandbox.clear_log()
     tick(cli, minutes=6)
@@ -212,7 +225,7 @@ GAME_2_FINAL = live_cells(3, 4, 1, 2, header="POR @ WV FINAL", half="Top", innin
 
 def test_when_the_holder_goes_final_the_next_live_scorebug_takes_the_final_records(cli: SandboxCli) -> None:
     tick(cli)
-    old_holder = next(m.id for m in bot_messages(cli) if m.embeds[0]["footer"]["text"].count("\n"))
+    old_holder = next(m.id for m in bot_messages(cli) if (marker(m) or Marker("", "", "")).finals)
     cli.sandbox.set_sheet("sheet-one", full_sheet(GAME_1_FINAL))
     cli.sandbox.clear_log()
     report = tick(cli, minutes=3)
@@ -224,9 +237,9 @@ def test_when_the_holder_goes_final_the_next_live_scorebug_takes_the_final_recor
         "PUT /channels/{channel_id}/voice-status",
     ]
     assert old_holder not in {m.id for m in bot_messages(cli)} and len(bot_messages(cli)) == 1
-    assert footer_lines(cli, "game-2")[1:] == [
-        final_line(cli, "game-1", "BOS 4 @ 3 NYY - FINAL"),
-        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    assert held(cli, "game-2") == [
+        final_record(cli, "game-1", "BOS 4 @ 3 NYY - FINAL"),
+        final_record(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
     ]
     assert voice_statuses(cli)["game-1"] == "BOS 4 @ 3 NYY - FINAL"
     cli.sandbox.clear_log()
@@ -245,14 +258,14 @@ def test_when_the_last_live_game_ends_the_records_move_to_a_ledger_in_the_hidden
     assert scorebugs(cli) == {}
     (ledger,) = ledgers(cli)
     assert bot_messages(cli) == [ledger]
-    assert ledger.embeds[0]["description"].splitlines() == [
-        f"<#{channel_id(cli, name)}> <#{channel_id(cli, name + '-voice')}> {status}"
-        for name, status in (
-            ("game-1", "BOS 4 @ 3 NYY - FINAL"),
-            ("game-2", "POR 1 @ 2 WV - FINAL"),
-            ("game-3", "NYY 6 @ 5 POR - FINAL"),
-        )
-    ]
+    finals = (
+        ("game-1", "BOS 4 @ 3 NYY - FINAL"),
+        ("game-2", "POR 1 @ 2 WV - FINAL"),
+        ("game-3", "NYY 6 @ 5 POR - FINAL"),
+    )
+    assert ledger.embeds[0]["description"].splitlines() == [status for _, status in finals]
+    ledger_marker = marker(ledger)
+    assert ledger_marker is not None and list(ledger_marker.finals) == [final_record(cli, n, s) for n, s in finals]
     cli.sandbox.clear_log()
     tick(cli, minutes=6)
     assert mutating(cli) == []
@@ -270,9 +283,9 @@ def test_a_live_game_again_takes_the_records_from_the_ledger_which_is_deleted(cl
     assert report["exit_code"] == 0, report
     assert voice_writes(cli) == ["game-2-voice"]  # the FINALs of games 1 and 3 are not written again
     assert ledgers(cli) == [] and len(bot_messages(cli)) == 1 and everyone_can_view(cli)
-    assert footer_lines(cli, "game-2")[1:] == [
-        final_line(cli, "game-1", "BOS 4 @ 3 NYY - FINAL"),
-        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    assert held(cli, "game-2") == [
+        final_record(cli, "game-1", "BOS 4 @ 3 NYY - FINAL"),
+        final_record(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
     ]
     assert voice_statuses(cli)["game-2"] == "POR 1 @ 2 WV"
     cli.sandbox.clear_log()
@@ -293,9 +306,9 @@ def test_a_pass_dying_after_a_final_voice_write_costs_one_repeated_write_and_no_
     assert resumed["exit_code"] == 0, resumed
     assert voice_writes(cli) == ["game-1-voice"]  # its record was never saved; game-3's still was
     assert len(bot_messages(cli)) == 1
-    assert footer_lines(cli, "game-2")[1:] == [
-        final_line(cli, "game-1", "BOS 4 @ 3 NYY - FINAL"),
-        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    assert held(cli, "game-2") == [
+        final_record(cli, "game-1", "BOS 4 @ 3 NYY - FINAL"),
+        final_record(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
     ]
     cli.sandbox.clear_log()
     tick(cli, minutes=9)
@@ -348,13 +361,13 @@ def test_an_unreadable_sheet_is_a_warning_and_the_other_games_still_update(cli: 
     cli.sandbox.set_sheet("sheet-two", full_sheet(live_cells(3, 4, 7, 2, header="POR @ WV - Bot 4", half="Bot")))
     report = tick(cli, minutes=3)
     assert report["exit_code"] == 0
-    assert [w["item"] for w in report["warnings"]] == [channel_id(cli, "game-1")]
+    assert [(w["item"], w["channel"]) for w in report["warnings"]] == [("#game-1", channel_id(cli, "game-1"))]
     assert "share it with" in report["warnings"][0]["message"]
     assert scorebugs(cli)[channel_id(cli, "game-1")] == kept
     assert voice_statuses(cli)["game-2"] == "POR 7 @ 2 WV"
 
 
-def test_an_unreadable_holder_keeps_its_scorebug_and_only_its_footer_takes_a_game_that_ends(cli: SandboxCli) -> None:
+def test_an_unreadable_holder_keeps_its_scorebug_and_only_its_records_take_a_game_that_ends(cli: SandboxCli) -> None:
     tick(cli)
     kept = scorebugs(cli)[channel_id(cli, "game-1")]
     cli.sandbox.state.sheets.spreadsheets["sheet-one"].readable = False
@@ -369,10 +382,10 @@ def test_an_unreadable_holder_keeps_its_scorebug_and_only_its_footer_takes_a_gam
         "PUT /channels/{channel_id}/voice-status",
     ]
     now = scorebugs(cli)[channel_id(cli, "game-1")]
-    assert {k: v for k, v in now.items() if k != "footer"} == {k: v for k, v in kept.items() if k != "footer"}
-    assert footer_lines(cli, "game-1")[1:] == [
-        final_line(cli, "game-2", "POR 1 @ 2 WV - FINAL"),
-        final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
+    assert {k: v for k, v in now.items() if k != "url"} == {k: v for k, v in kept.items() if k != "url"}
+    assert held(cli, "game-1") == [
+        final_record(cli, "game-2", "POR 1 @ 2 WV - FINAL"),
+        final_record(cli, "game-3", "NYY 6 @ 5 POR - FINAL"),
     ]
     cli.sandbox.clear_log()
     tick(cli, minutes=6)
@@ -383,7 +396,7 @@ def test_a_bad_team_id_is_an_error_for_that_game_only(cli: SandboxCli) -> None:
     cli.sandbox.set_sheet("sheet-one", full_sheet(live_cells(1, 99)))
     report = tick(cli)
     assert report["exit_code"] == 1
-    assert [e["item"] for e in report["errors"]] == [channel_id(cli, "game-1")]
+    assert [e["item"] for e in report["errors"]] == ["#game-1"]
     assert "home team (cell B6): team 99 is not in the league" in report["errors"][0]["message"]
     assert set(scorebugs(cli)) == {channel_id(cli, "game-2")}
 
@@ -406,7 +419,8 @@ def test_dry_run_reports_the_plan_and_changes_nothing(cli: SandboxCli) -> None:
     assert kinds.count("post-scorebug") == 2 and kinds.count("set-voice-status") == 3
     assert "show-channel" in kinds and "post-final-scores" not in kinds
     holder = next(a for a in report["actions"] if a["kind"] == "post-scorebug" and a.get("finals"))
-    assert holder["game"] == channel_id(cli, "game-1") and holder["finals"] == 1
+    assert holder["target"] == "#game-1" and holder["game_channel"] == channel_id(cli, "game-1")
+    assert holder["finals"] == 1
     assert mutating(cli) == []
     assert voice_statuses(cli) == dict.fromkeys(GAMES)
 
@@ -427,7 +441,7 @@ def test_a_tick_that_fails_midway_is_completed_by_the_next_without_duplicates(cl
     assert second["exit_code"] == 0, second
     assert len(scorebugs(cli)) == 2 and len(bot_messages(cli)) == 2
     assert voice_statuses(cli)["game-3"] == "NYY 6 @ 5 POR - FINAL"
-    assert footer_lines(cli, "game-1")[1:] == [final_line(cli, "game-3", "NYY 6 @ 5 POR - FINAL")]
+    assert held(cli, "game-1") == [final_record(cli, "game-3", "NYY 6 @ 5 POR - FINAL")]
     cli.sandbox.clear_log()
     tick(cli, minutes=6)
     assert mutating(cli) == []
@@ -470,7 +484,7 @@ def test_a_pass_without_scorecards_needs_neither_gspread_nor_google_auth(
 def test_a_scorebug_discord_refuses_to_edit_any_more_is_replaced(cli: SandboxCli) -> None:
     tick(cli)
     game = channel_id(cli, "game-1")
-    old = next(m for m in bot_messages(cli) if m.embeds[0]["footer"]["text"].startswith(f"game {game}"))
+    old = next(m for m in bot_messages(cli) if (marker(m) or Marker("", "", "")).channel_id == game)
     old.edit_limited = True
     cli.sandbox.set_sheet("sheet-one", full_sheet(live_cells(1, 2, 5, 3, first="A. Runner")))
     report = tick(cli, minutes=63)
@@ -499,7 +513,7 @@ def test_a_refused_voice_status_is_retried_each_tick_without_touching_the_scoreb
     voice.bot_denied.add("voice_status")
     first = tick(cli)
     assert first["exit_code"] == 1
-    assert [e["item"] for e in first["errors"]] == [channel_id(cli, "game-1")]
+    assert [e["item"] for e in first["errors"]] == ["#game-1"]
     assert len(scorebugs(cli)) == 2 and voice_statuses(cli)["game-2"] == "POR 0 @ 2 WV"
     cli.sandbox.clear_log()
     tick(cli, minutes=3)

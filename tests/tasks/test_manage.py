@@ -188,7 +188,8 @@ def test_tasks_list_draws_a_rich_table_on_a_terminal(sandbox_cli_factory: Factor
                       stderr=io.StringIO(), environ=cli.env())
     result = invoke(["--now", NOW.isoformat(), "tasks", "list"], runtime=runtime)
     assert result.exit_code == 0
-    assert "┃" in result.stdout or "│" in result.stdout
+    lines = result.stdout.splitlines()
+    assert "─────" in lines[1] and "\x1b[" in result.stdout  # the terminal form: a rule under bold headers, colours
     assert "Later" in result.stdout and "untrusted" in result.stdout
 
 

@@ -199,3 +199,28 @@ def test_a_missing_weekly_info_channel_is_named_and_a_rerun_finishes_once_it_exi
     assert cli.run("freeze-begin", at=MONDAY + timedelta(minutes=1)).exit_code == 0
     assert contents(cli, "weekly-info-2") == list(weekly_info_messages(11))
     assert contents(cli, "transaction-log").count(freeze_announcement(11)) == 1
+
+
+def test_the_summary_says_resumed_only_when_an_earlier_run_was_finished(make_cli: Factory) -> None:
+    cli = make_cli(scenario(transactions=clean_week()), MONDAY)
+    _, first = cli.run_json("freeze-begin", at=MONDAY)
+    assert first["summary"] == "entered week 11; 2 player move(s)"
+    _, again = cli.run_json("freeze-begin", at=MONDAY + timedelta(minutes=1))
+    assert again["summary"] == "week 11 was already entered; nothing left to do"
+    assert "resumed" not in cli.run("freeze-begin", at=MONDAY + timedelta(minutes=2)).stdout
+
+
+def test_the_report_names_players_and_teams_of_each_move(make_cli: Factory) -> None:
+    cli = make_cli(scenario(transactions=clean_week()), MONDAY)
+    _, report = cli.run_json("freeze-begin", at=MONDAY)
+    moves = [action for action in report["actions"] if action["kind"] == "move-player"]
+    assert [move["target"] for move in moves] == ["Aaron Judge (NY → BOS)", "Rafael Devers (BOS → NY)"]
+    assert {action["target"] for action in report["actions"] if action["kind"] == "announce"} == {"#transaction-log"}
+
+
+def test_a_freeze_left_on_from_last_week_advises_a_forced_thaw_naming_when_it_began(make_cli: Factory) -> None:
+    cli = make_cli(scenario(freeze=True, transactions=clean_week()), MONDAY)
+    _, report = cli.run_json("freeze-begin", at=MONDAY)
+    message = report["errors"][0]["message"]
+    assert message.startswith("week 10's freeze (begun 2026-11-16 05:00 UTC) was never thawed")
+    assert "leaguectl thaw --force" in message and "clear" not in message

@@ -9,7 +9,8 @@ import pytest
 
 from leaguectl.models import Team, TeamStandings, Transaction
 from leaguectl.transactions.thaw_plan import (
-    MissingStandings,
+    BrokenRow,
+    BrokenStandings,
     MoveDecision,
     ThawPlan,
     needs_standings,
@@ -26,6 +27,10 @@ STANDINGS = [standing(WV, 30, 70), standing(NY, 70, 30), standing(BOS, 50, 50)]
 
 def plan(rows: list[Transaction], standings: list[TeamStandings] | None = None, key: bytes = KEY) -> ThawPlan:
     return plan_thaw(rows, STANDINGS if standings is None else standings, season=SEASON, week=WEEK, key=key)
+
+
+def held(result: ThawPlan) -> dict[str, list[str]]:
+    return {entry.moveid: list(entry.reasons) for entry in result.held}
 
 
 def accepted(result: ThawPlan) -> set[str]:
@@ -52,7 +57,7 @@ def test_two_teams_contesting_one_player_the_worse_record_wins() -> None:
     assert cancelled(result) == {"NY-1"}
     (loser,) = result.cancelled
     assert [p.name for p in loser.contested_players] == ["Mike Trout"]
-    assert loser.lost_to == ("WV-1",)
+    assert [winner.moveid for winner in loser.lost_to] == ["WV-1"]
 
 
 def test_three_teams_contesting_the_worst_record_wins_and_both_others_lose() -> None:
@@ -60,7 +65,8 @@ def test_three_teams_contesting_the_worst_record_wins_and_both_others_lose() -> 
     assert accepted(result) == {"WV-1"}
     assert cancelled(result) == {"NY-1", "BOS-1"}
     (contest,) = result.contests
-    assert contest.winner == "WV-1" and set(contest.claimants) == {"NY-1", "BOS-1", "WV-1"}
+    assert contest.winner is not None and contest.winner.moveid == "WV-1"
+    assert {move.moveid for move in contest.claimants} == {"NY-1", "BOS-1", "WV-1"}
 
 
 def test_a_minor_league_destination_competes_with_its_parents_record() -> None:
@@ -142,11 +148,15 @@ def test_zero_games_played_counts_as_zero_win_percentage() -> None:
     assert accepted(result) == {"WV-1"}
 
 
-def test_missing_standings_for_a_contesting_team_is_an_error_not_a_guess() -> None:
-    rows = [row("NY-1", TROUT, "FA", "NY"), row("WV-1", TROUT, "FA", "WV")]
-    with pytest.raises(MissingStandings) as caught:
-        plan(rows, standings=[standing(NY, 10, 10)])
-    assert caught.value.abbrevs == ("WV",)
+def test_missing_standings_for_a_contesting_team_holds_that_contest_instead_of_guessing() -> None:
+    rows = [row("NY-1", TROUT, "FA", "NY"), row("WV-1", TROUT, "FA", "WV"), row("BOS-1", ACUNA, "FA", "BOS")]
+    result = plan(rows, standings=[standing(NY, 10, 10)])
+    assert accepted(result) == {"BOS-1"} and cancelled(result) == set()
+    assert held(result) == {"NY-1": ["no standings row for WV; its priority cannot be decided"],
+                            "WV-1": ["no standings row for WV; its priority cannot be decided"]}
+    assert not result.complete
+    (contest,) = result.contests
+    assert contest.held and contest.winner is None
     assert needs_standings(rows, season=SEASON, week=WEEK)
     assert not needs_standings(rows[:1], season=SEASON, week=WEEK)
 
@@ -260,6 +270,100 @@ def test_priority_table_names_team_record_tiebreak_and_decision_per_move() -> No
     assert table["WV-1"]["team"] == "WV" and table["WV-1"]["decision"] == "granted"
     assert table["WV-1"]["win_pct"] == 0.3 and table["WV-1"]["record"] == "30-70"
     assert table["WV-1"]["tiebreak"] == round(tiebreak(KEY, SEASON, WEEK, WV.id), 6)
-    assert table["NY-1"]["decision"] == "denied" and table["NY-1"]["lost_to"] == "WV-1"
+    assert table["NY-1"]["decision"] == "denied" and table["NY-1"]["lost_to"] == "WV: Mike Trout"
     assert table["NY-1"]["contested"] == "Mike Trout"
-    assert table["D"]["decision"] == "granted" and table["D"]["team"] == "FA (drops only)"
+    assert table["D"]["decision"] == "granted" and table["D"]["team"] == "WV (drops only)"
+
+
+# --- rows and standings that cannot be read: hold what they may affect, decide the rest ------------
+
+
+def broken(moveid: str | None, player_id: int | None, row_id: object = 77) -> BrokenRow:
+    return BrokenRow(row_id=row_id, moveid=moveid, player_id=player_id,
+                     problem=f"Transaction id {row_id}: field 'player' is null")
+
+
+def test_a_move_with_an_unreadable_row_is_held_with_every_move_contesting_its_players() -> None:
+    rows = [row("NY-2", TROUT, "FA", "NY", row_id=1), row("WV-1", TROUT, "FA", "WV", row_id=2),
+            row("BOS-1", ACUNA, "FA", "BOS", row_id=3), row("D", BETTS, "WV", "FA", row_id=4)]
+    result = plan_thaw(rows, STANDINGS, season=SEASON, week=WEEK, key=KEY, broken=[broken("NY-2", None)])
+    assert accepted(result) == {"BOS-1", "D"} and cancelled(result) == set()
+    assert set(held(result)) == {"NY-2", "WV-1"}
+    assert "Transaction id 77: field 'player' is null" in held(result)["NY-2"][0]
+    assert not result.complete
+    table = {entry["moveid"]: entry for entry in result.priority_table()}
+    assert table["WV-1"]["decision"] == "held" and table["NY-2"]["decision"] == "held"
+
+
+def test_a_held_group_reaches_through_shared_players_but_no_further() -> None:
+    # A (broken) - Trout - B - Acuna - C are linked; D claims Betts alone.
+    rows = [row("A", TROUT, "FA", "NY", row_id=1), row("B", TROUT, "FA", "WV", row_id=2),
+            row("B", ACUNA, "FA", "WV", row_id=3), row("C", ACUNA, "FA", "BOS", row_id=4),
+            row("D", BETTS, "FA", "NY", row_id=5)]
+    result = plan_thaw(rows, STANDINGS, season=SEASON, week=WEEK, key=KEY, broken=[broken("A", None)])
+    assert set(held(result)) == {"A", "B", "C"}
+    assert accepted(result) == {"D"}
+    assert held(result)["C"][0].startswith("linked by a claimed player to a held move")
+
+
+def test_a_broken_row_of_no_known_move_holds_the_claims_on_its_player() -> None:
+    rows = [row("WV-1", TROUT, "FA", "WV", row_id=1), row("NY-1", ACUNA, "FA", "NY", row_id=2)]
+    result = plan_thaw(rows, STANDINGS, season=SEASON, week=WEEK, key=KEY,
+                       broken=[broken(None, TROUT.id), broken("GHOST", None, row_id=78)])
+    assert set(held(result)) == {"WV-1", "GHOST"}
+    assert accepted(result) == {"NY-1"}
+    assert [bad.row_id for bad in result.unplaced] == [77]
+    assert next(h for h in result.held if h.moveid == "GHOST").move is None
+
+
+def test_a_row_naming_neither_a_move_nor_a_player_holds_every_claim_but_not_drops() -> None:
+    rows = [row("WV-1", TROUT, "FA", "WV", row_id=1), row("D", BETTS, "WV", "FA", row_id=2)]
+    result = plan_thaw(rows, [], season=SEASON, week=WEEK, key=KEY, broken=[broken(None, None)])
+    assert set(held(result)) == {"WV-1"} and accepted(result) == {"D"}
+    assert "may claim any player" in held(result)["WV-1"][0]
+
+
+def test_two_disagreeing_standings_rows_of_a_team_hold_its_contests_instead_of_picking_one() -> None:
+    rows = [row("NY-1", TROUT, "FA", "NY"), row("WV-1", TROUT, "FA", "WV"),
+            row("BOS-1", ACUNA, "FA", "BOS"), row("NY-2", ACUNA, "FA", "NY")]
+    twice = [standing(WV, 30, 70), standing(NY, 70, 30), replace(standing(WV, 80, 20), id=9), standing(BOS, 50, 50)]
+    result = plan(rows, twice)
+    assert set(held(result)) == {"NY-1", "WV-1"}
+    assert "2 standings rows for WV disagree" in held(result)["WV-1"][0]
+    assert accepted(result) == {"BOS-1"} and cancelled(result) == {"NY-2"}
+
+
+def test_identical_duplicate_standings_rows_are_used_with_a_note() -> None:
+    rows = [row("NY-1", TROUT, "FA", "NY"), row("WV-1", TROUT, "FA", "WV")]
+    result = plan(rows, [*STANDINGS, replace(standing(WV, 30, 70), id=9)])
+    assert accepted(result) == {"WV-1"} and not result.held
+    assert result.notes == ("2 identical standings rows for WV; one is used",)
+
+
+def test_an_unreadable_standings_row_holds_its_teams_contests_or_all_when_its_team_is_unknown() -> None:
+    rows = [row("NY-1", TROUT, "FA", "NY"), row("WV-1", TROUT, "FA", "WV"),
+            row("BOS-1", ACUNA, "FA", "BOS"), row("NY-2", ACUNA, "FA", "NY"), row("L", BETTS, "FA", "NY")]
+    known = plan_thaw(rows, STANDINGS, season=SEASON, week=WEEK, key=KEY,
+                      broken_standings=[BrokenStandings("WVMiL", "TeamStandings id 4: wins: expected a count")])
+    assert set(held(known)) == {"NY-1", "WV-1"} and accepted(known) == {"BOS-1", "L"}
+    unknown = plan_thaw(rows, STANDINGS, season=SEASON, week=WEEK, key=KEY,
+                        broken_standings=[BrokenStandings(None, "TeamStandings (no id): team is null")])
+    assert set(held(unknown)) == {"NY-1", "WV-1", "BOS-1", "NY-2"} and accepted(unknown) == {"L"}
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_holding_some_groups_never_changes_the_decisions_of_the_others(seed: int) -> None:
+    rows, standings = _random_world(seed)
+    full = plan(rows, standings)
+    rng = random.Random(seed)
+    victim = rng.choice(rows)
+    result = plan_thaw(rows, standings, season=SEASON, week=WEEK, key=KEY, broken=[broken(victim.moveid, None)])
+    held_ids = set(held(result))
+    assert victim.moveid in held_ids
+    assert accepted(result) == accepted(full) - held_ids
+    assert cancelled(result) == cancelled(full) - held_ids
+    assert (accepted(result) | cancelled(result)).isdisjoint(held_ids)
+    # nothing granted shares a player with a held move
+    held_players = {r.player.id for r in rows if r.moveid in held_ids and not r.is_drop}
+    for decision in result.accepted:
+        assert decision.move.claimed_player_ids.isdisjoint(held_players)

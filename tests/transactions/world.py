@@ -7,6 +7,8 @@ league team WVMiL (no GMs of its own). One NY co-GM has closed DMs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -169,3 +171,18 @@ def thaw_scenario(**options: Any) -> dict[str, Any]:
     options.setdefault("transactions", frozen_claims(11))
     options.setdefault("freeze", True)
     return scenario(week=11, entered_at=MONDAY, **options)
+
+
+def league_service(cli: Any) -> Any:
+    """The sandbox's simulated league API (to change how it renders rows, for hostile-data tests)."""
+    return cli.sandbox._services["league"]
+
+
+def serve_instead(cli: Any, route: str, answer: Callable[[Any], Any]) -> None:
+    """Make the sandbox's league API answer ``route`` (e.g. ``"GET /transactions"``) with ``answer``.
+
+    The sandbox has no switch for an answer the real API might give only when it misbehaves
+    (a broken envelope, a row that is not an object), so such tests replace the route's handler.
+    """
+    router = league_service(cli).router
+    router.routes = [replace(r, handler=answer) if r.name == route else r for r in router.routes]

@@ -612,12 +612,29 @@ def nth_wall(rule: Rule, count: int, meter: Meter) -> datetime | None:
         return _nth_wall_closed_form(rule, count, per_period, meter)
     if count > MAX_COUNTED:
         raise CountTooLarge(f"counting more than {MAX_COUNTED:,} runs")
-    for seen, wall in enumerate(walls_from(rule, rule.start, meter), start=1):
-        if seen == count:
-            return wall
-    if rule.start.year + HORIZON_YEARS >= MAX_YEAR:
-        return None
+    found = _counted_wall(rule, count, meter)
+    if found is not None or rule.start.year + HORIZON_YEARS >= MAX_YEAR:
+        return found
     raise CountTooLarge(f"the runs it counts go beyond {HORIZON_YEARS} years after DTSTART")
+
+
+def _counted_wall(rule: Rule, count: int, meter: Meter) -> datetime | None:
+    """The ``count``-th instance from DTSTART within the horizon, counting whole periods at a time."""
+    low = rule.start
+    seen = 0
+    for period in _periods(rule, low, min(low.year + HORIZON_YEARS, MAX_YEAR), meter):
+        days, times = period
+        if days and days[0] > low.toordinal():  # the whole period counts: no wall needs building
+            total = len(days) * len(times)
+            size = len(_positions(total, rule.period_setpos)) if rule.period_setpos else total
+            if seen + size < count:
+                seen += size
+                continue
+        for wall in period_walls(rule, period, low, meter):
+            seen += 1
+            if seen == count:
+                return wall
+    return None
 
 
 def _nth_wall_closed_form(rule: Rule, count: int, per_period: int, meter: Meter) -> datetime | None:

@@ -227,6 +227,14 @@ def test_a_count_reaching_past_year_9999_never_ends_the_series() -> None:
         "2026-01-01T00:00:00+01:00", "2026-01-02T00:00:00+01:00"]
 
 
+def test_a_count_at_the_cap_is_counted_to_dateutils_last_run() -> None:
+    from dateutil.rrule import rrulestr
+
+    rule = "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=9;COUNT=10000"
+    spec, _ = rrule(f"DTSTART:20000101T090000 RRULE:{rule}")
+    assert spec.last == list(rrulestr(rule, dtstart=datetime(2000, 1, 1, 9)))[-1] == datetime(2038, 4, 30, 9)
+
+
 def test_a_count_that_must_be_counted_stops_at_the_documented_cap() -> None:
     fine = "DTSTART:20200101T090000 RRULE:FREQ=DAILY;BYDAY=MO;COUNT=3"
     assert chain(fine, utc(2019, 1, 1), 5) == [

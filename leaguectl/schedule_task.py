@@ -317,10 +317,14 @@ def pin_fields(schedule: Schedule, first: datetime) -> dict[str, object]:
     them from each previous slot; a clamped Feb 28 would then stick. Returns only missing ones,
     in the original tool's formats (``"09:00"``, ``"monday"``, ints).
     """
-    kind, local = schedule.kind, as_utc(first).astimezone(schedule.zone)
+    kind = schedule.kind
     calendar = (ScheduleKind.DAILY, ScheduleKind.WEEKLY, ScheduleKind.MONTHLY, ScheduleKind.YEARLY)
     day_based = kind is ScheduleKind.EVERY and schedule.unit in (Unit.DAYS, Unit.WEEKS)
     if schedule.one_time or not (kind in calendar or day_based):
+        return {}
+    try:
+        local = as_utc(first).astimezone(schedule.zone)
+    except OverflowError:  # a first run in the calendar's last hours: nothing left to drift
         return {}
     fields: dict[str, object] = {}
     if schedule.time is None and local.second == 0 and local.microsecond == 0:

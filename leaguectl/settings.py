@@ -682,6 +682,8 @@ class Traced:
         found = self.origins.get(attribute) or []
         if found:
             return found[0].where
+        if attribute == "tasks_default_timezone" and self.origins.get("league_timezone"):
+            return f"LEAGUE_TIMEZONE ({self.origins['league_timezone'][0].where}), which it follows when not set"
         f = _field(attribute)
         return "default" if f.default is not None and f.default != "" else "not set"
 

@@ -71,3 +71,16 @@ def test_run_due_tasks_reports_each_bad_schedule_and_runs_the_others(sandbox_cli
         assert tasks_in(cli)[name]["_content"] == before[name]["_content"]
     assert sorted(message.content for message in cli.sandbox.state.messages("general")) == ["lineups", "tick"]
     assert tasks_in(cli)["Ticker"]["next_run"] == "2026-03-02T09:01:00+01:00"
+
+
+def test_tasks_add_at_the_end_of_the_calendar_is_a_usage_error_or_a_short_preview(sandbox_cli_factory: Factory) -> None:
+    cli = sandbox_cli_factory(scenario([]), NOW)
+    beyond = "DTSTART:99991231T235959Z RRULE:FREQ=YEARLY"  # 01:00 on 10000-01-01 in Berlin
+    result, report = cli.run_json("tasks", "add", "Far", "-s", beyond, "--target", "general", "-m", "x", at=NOW)
+    assert result.exit_code == 64, report
+    assert "beyond the year 9999" in report["errors"][0]["message"]
+
+    last_days = "DTSTART:99991230T000000Z RRULE:FREQ=DAILY"
+    result, report = cli.run_json("tasks", "add", "Last", "-s", last_days, "--target", "general", "-m", "x", at=NOW)
+    assert result.exit_code == 0, report
+    assert [row["utc"] for row in report["details"]["preview"]] == ["9999-12-30 00:00 UTC", "9999-12-31 00:00 UTC"]

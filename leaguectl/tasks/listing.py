@@ -46,10 +46,13 @@ def task_entries(pc: PassContext, channel_id: str) -> Iterator[TaskHead | TaskPr
 
 
 def preview_rows(schedule: Schedule, start: datetime, n: int = PREVIEW_RUNS) -> list[dict[str, str]]:
-    """The next ``n`` runs from ``start``, in the task's zone and in UTC."""
+    """The next ``n`` runs from ``start``, in the task's zone and in UTC (fewer at the calendar's end)."""
     rows = []
     for moment in preview(schedule, start, n):
-        local = moment.astimezone(schedule.zone)
+        try:
+            local = moment.astimezone(schedule.zone)
+        except OverflowError:  # the last hours of year 9999 east of UTC
+            break
         rows.append({
             "local": f"{local:%Y-%m-%d %H:%M %Z} ({schedule.zone.key})",
             "utc": f"{moment:%Y-%m-%d %H:%M} UTC",

@@ -38,7 +38,6 @@ from leaguectl.tasks.model import (
     changed,
     parse_task,
     read_schedule,
-    schedule_cost_problem,
     schedule_of,
     task_head,
     task_zone,
@@ -118,17 +117,16 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
             "timezone": zone.key,
         }
         schedule = parse_schedule(fields, zone)
-        costly = schedule_cost_problem(schedule)
-        if costly is not None:
-            raise UsageError(f"--schedule: {costly}")
         first = first_run(schedule, now)
         fields.update((key, value) for key, value in pin_fields(schedule, first).items() if fields.get(key) is None)
         schedule = parse_schedule(fields, zone)
+        fields["first_run"] = fields["next_run"] = stamp(first, zone)
     except ValueError as error:
         raise UsageError(f"{error}") from None
+    except OverflowError:
+        raise UsageError(f"--schedule: its first run falls beyond the year 9999 in {zone.key}; "
+                         "choose an earlier start") from None
     fields["one_time"] = schedule.one_time
-    fields["first_run"] = stamp(first, zone)
-    fields["next_run"] = stamp(first, zone)
     task = parse_task(task_head(fields, default_zone=zone))
     if isinstance(task, TaskProblem):
         option = _OPTION_FIELDS.get(task.field)

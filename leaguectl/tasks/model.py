@@ -447,9 +447,6 @@ def read_schedule(head: TaskHead) -> tuple[Schedule, datetime | None]:
         raise ScheduleError(head.zone_error)
     fields = _schedule_fields(head)
     schedule = parse_schedule(fields, head.zone)
-    costly = schedule_cost_problem(schedule)
-    if costly is not None:
-        raise TaskFormatError("schedule", costly)
     value = head.fields.get("next_run")
     next_run = _in_range("next_run", value, lambda: stored_next_run(fields, schedule))
     return schedule, next_run
@@ -475,22 +472,6 @@ def _schedule_fields(head: TaskHead) -> Mapping[str, Any]:
     except (ValueError, OverflowError):
         return fields
     return {**fields, "specific_date": moment.date().isoformat(), "time": f"{moment:%H:%M:%S}"}
-
-
-def schedule_cost_problem(schedule: Schedule) -> str | None:
-    """Why ``schedule`` is refused at run time although it parses, or None.
-
-    leaguectl runs a task at most once a minute, so an RRULE with ``FREQ=SECONDLY`` or several
-    ``BYSECOND`` values is invalid (checked here before anything evaluates the rule, whatever
-    the schedule parser accepts).
-    """
-    spec = schedule.rrule
-    if spec is None:
-        return None
-    parts = dict(part.split("=", 1) for part in spec.rule.upper().split(";") if "=" in part)
-    if parts.get("FREQ", "") == "SECONDLY" or len(parts.get("BYSECOND", "0").split(",")) > 1:
-        return f"{schedule.text!r} fires more often than once a minute"
-    return None
 
 
 def schedule_of(head: TaskHead) -> Schedule | None:

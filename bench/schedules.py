@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.common import Section
-from leaguectl import schedule_recurrence, schedule_rrule
+from leaguectl import schedule_recurrence, schedule_recurrence_periods, schedule_recurrence_rule, schedule_rrule
 from leaguectl.schedule import ScheduleError, first_run, next_occurrence, parse_schedule, preview
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -67,9 +67,9 @@ WORST: list[tuple[str, str]] = [
 
 def _cold() -> None:
     """Forget the engine's caches, as a fresh one-minute pass would start."""
-    schedule_recurrence.year_days.cache_clear()
-    schedule_recurrence._year_day_set.cache_clear()
-    schedule_recurrence._build_rule.cache_clear()
+    schedule_recurrence_periods.year_days.cache_clear()
+    schedule_recurrence_periods._year_day_set.cache_clear()
+    schedule_recurrence_rule._build_rule.cache_clear()
 
 
 class _CountingMeter(schedule_recurrence.Meter):

@@ -30,8 +30,9 @@ from leaguectl.sandbox.files import (
 )
 from leaguectl.sandbox.league_sim import LeagueService
 from leaguectl.sandbox.ratelimit import RateLimiter
+from leaguectl.sandbox.scenario_load import parse_time
 from leaguectl.sandbox.sheets_sim import OAuthService, SheetsService
-from leaguectl.sandbox.state import SandboxState, ScenarioError, parse_time
+from leaguectl.sandbox.state import SandboxState, ScenarioError
 from leaguectl.sandbox.web import (
     DROP,
     BodyError,

@@ -11,5 +11,6 @@ Modules, lightest first (none imports google-auth, httpx or rich at import time)
 * :mod:`.plan`: pure planner: games + leaguectl's messages + the channel's overwrite → actions.
   Its parts: :mod:`.channel` (the channel as found), :mod:`.plan_types` (games in, writes out).
 * :mod:`.tick`: one ``scorebug-tick`` pass: read, plan, apply, report.
+  :mod:`.apply` makes the plan's Discord writes.
 * :mod:`.publish`: ``scorecards list|publish|unpublish``.
 """

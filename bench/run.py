@@ -7,8 +7,9 @@ Usage, with the project's virtualenv Python (the one leaguectl is installed in):
     .venv/bin/python bench/run.py all --quick      # fewer rounds, for a smoke run
     .venv/bin/python bench/run.py noop --baseline REF   # also the no-op passes as of commit REF (before/after)
 
-Sections: startup, noop, requests, ratelimit, scale, sleeps, compare. Each is measured in child processes
-(the command as cron runs it) against a sandbox served from its own process.
+Sections: startup, noop, requests, ratelimit, scale, sleeps, schedules, compare. Each is measured in
+child processes (the command as cron runs it) against a sandbox served from its own process, except
+schedules, which times schedule evaluation in-process.
 
 Every run of ``startup`` or ``noop`` also appends its headline ratios to a history table at the end
 of RESULTS.md, with the commit and an optional ``--label``, so that a change's effect on start-up
@@ -33,7 +34,7 @@ from bench.common import Section, machine
 HERE = Path(__file__).resolve().parent
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "RESULTS.md"
-ORDER = ("startup", "noop", "requests", "ratelimit", "scale", "sleeps", "compare")
+ORDER = ("startup", "noop", "requests", "ratelimit", "scale", "sleeps", "schedules", "compare")
 ALL = ORDER[:-1]
 HISTORY_SECTIONS = ("startup", "noop", "compare")
 HISTORY_KEPT = 30
@@ -60,6 +61,10 @@ def _measure(name: str, args: argparse.Namespace) -> Section:
         from bench import sleeps
 
         return sleeps.measure()
+    if name == "schedules":
+        from bench import schedules
+
+        return schedules.measure()
     if name == "compare":
         from bench import compare
 

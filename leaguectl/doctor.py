@@ -363,6 +363,35 @@ def check_discord(doc: Doctor) -> None:
     for need in _channel_needs(ctx):
         _check_channel(doc, need, guild_id, bot_id, member_roles, roles)
     _check_admin_channel(doc, guild_id)
+    _check_task_zones(doc)
+
+
+def _check_task_zones(doc: Doctor) -> None:
+    """List the tasks whose wall times come from TASKS_DEFAULT_TIMEZONE (changing it would move them).
+
+    Tasks of the original tool carry no ``timezone``: they are read in the default zone. When that
+    zone is only implied (the built-in Europe/Berlin, or LEAGUE_TIMEZONE followed), a change of
+    LEAGUE_TIMEZONE would move them silently: a warning, with the fix.
+    """
+    from leaguectl.tasks.zones import tasks_on_default_zone
+
+    settings = doc.ctx.settings
+    if not settings.tasks_channel_id or doc.checks.get("TASKS_CHANNEL_ID", {}).get("status") != "ok":
+        return
+    zone = settings.tasks_default_timezone
+    source = doc.source("tasks_default_timezone")
+    found = tasks_on_default_zone(doc.ctx.discord, settings.tasks_channel_id, zone)
+    if not found:
+        doc.check("TASKS_DEFAULT_TIMEZONE", "ok", f"{zone.key}: no task depends on it (each names its zone)", source)
+        return
+    more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+    shown = ", ".join(repr(task.name) for task in found[:10]) + more
+    detail = f"{zone.key}: {len(found)} task(s) read their wall times in it: {shown}; changing it moves them"
+    if doc.traced.origins.get("tasks_default_timezone"):
+        doc.check("TASKS_DEFAULT_TIMEZONE", "ok", detail, source)
+    else:
+        fix = f"; set TASKS_DEFAULT_TIMEZONE={zone.key} explicitly so that they stay where they are"
+        doc.check("TASKS_DEFAULT_TIMEZONE", "warning", detail + fix, source)
 
 
 def _shown_channel(value: str) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -136,17 +137,31 @@ class Runtime:
     terminate_requested: bool = False
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     _tls_context: Any = field(default=None, init=False, repr=False, compare=False)
+    _items_finishing: int = field(default=0, init=False, repr=False, compare=False)
 
     def checkpoint(self) -> None:
         """Raise :class:`~leaguectl.errors.Terminated` once SIGTERM has arrived.
 
         Called between items and before each HTTP request, so a pass stops at a
-        safe point: the current request finishes, no new one starts.
+        safe point: the current request finishes, no new one starts. Inside
+        :meth:`finishing_item` it does not raise: the item's requests all run.
         """
-        if self.terminate_requested:
+        if self.terminate_requested and not self._items_finishing:
             from leaguectl.errors import Terminated
 
             raise Terminated("stopped by SIGTERM; the next run resumes where this one stopped")
+
+    @contextmanager
+    def finishing_item(self) -> Iterator[None]:
+        """Hold SIGTERM until the item in progress is done (e.g. a task's claim, action and finish).
+
+        The next checkpoint after the block stops the pass.
+        """
+        self._items_finishing += 1
+        try:
+            yield
+        finally:
+            self._items_finishing -= 1
 
     def http_client(
         self,

@@ -4,47 +4,75 @@ This module computes run times (next occurrence, first run, preview, the misfire
 the public face of the schedule modules beside it, re-exporting what callers use:
 ``schedule_time`` (timestamps, zones, DST, field parsers), ``schedule_task`` (the task format's
 schedule values: ``parse_schedule``, ``describe``, ``pin_fields``), ``schedule_cron`` (cron
-expressions) and ``schedule_rrule`` (RRULE).
+expressions), ``schedule_rrule`` (RRULE text, zones, UNTIL, COUNT) and ``schedule_recurrence``
+(the RFC 5545 calendar engine behind RRULE).
 
 Pure modules: no HTTP and no clock. Every function takes the moments it reasons about as
 arguments, and every public function returns aware datetimes in UTC (``localize`` excepted,
-which returns the local wall time). python-dateutil is imported only when an RRULE is used, so
-importing this module stays cheap for every one-minute pass.
+which returns the local wall time). No python-dateutil at run time (it is the tests' oracle),
+so importing this module stays cheap for every one-minute pass.
 
-Choices, decided once and documented here:
+Choices, decided once and documented here (docs/tasks.md "Schedules and time" says the same):
 
 Timestamps
     Naive timestamps (``2025-01-05T09:00``, with or without seconds and a fraction, ``T`` or a
-    space) are wall-clock times in the task's zone. A wall time that does not exist (DST gap)
-    moves forward by the length of the gap (02:30 on a spring-forward day in Berlin is 03:30
-    CEST); an ambiguous one (fall-back) is the first occurrence. ``Z`` and ``+HH:MM`` forms are
-    taken as written. Midnight is 00:00; ``24:00`` is rejected.
+    space, ASCII digits) are wall-clock times in the task's zone. A wall time that does not
+    exist (DST gap) moves forward by the length of the gap: 02:30 on the spring-forward day in
+    Berlin runs at 03:30 CEST, 02:15 on Lord Howe Island's (a 30-minute gap) at 02:45. An
+    ambiguous one (fall-back) is the first occurrence. ``Z`` and ``+HH:MM`` forms are taken as
+    written. Midnight is 00:00; ``24:00`` is rejected.
 
 Zone
     The task's ``timezone`` field (an IANA name), else the default zone the caller passes
     (``TASKS_DEFAULT_TIMEZONE``, Europe/Berlin for compatibility). An RRULE whose DTSTART has a
     ``TZID`` uses that zone.
 
-How a task marks cron and RRULE schedules (the original tool only knows the named values)
-    cron: ``cron:0 9 * * MON``, or any bare value of exactly five whitespace-separated fields
-    (``0 9 * * 1``), or a macro (``@hourly``, ``@daily``/``@midnight``, ``@weekly``,
-    ``@monthly``, ``@yearly``/``@annually``). Fields: minute hour day-of-month month
-    day-of-week with ``*``, lists, ranges, steps (``a/n`` means ``a-max/n``), month names
-    JAN-DEC and weekday names SUN-SAT; day-of-week 0 and 7 are Sunday. As in Vixie cron, when
-    both day fields are restricted (neither starts with ``*``) a day matching either runs.
-    RRULE: ``RRULE:FREQ=WEEKLY;BYDAY=MO``, ``FREQ=...``, optionally preceded by a DTSTART line
-    (``DTSTART:20250106T090000``, ``...Z``, ``DTSTART;TZID=Europe/Berlin:...``), lines separated
-    by newlines or spaces. Without DTSTART the rule starts at 00:00 (or at ``time``) on the
-    anchor's day; COUNT then has no fixed start and is rejected. A ``Z`` UNTIL is converted to
-    the task zone.
+At most once a minute
+    leaguectl runs every minute, and a schedule firing more often is an error naming it:
+    ``every_N_seconds`` needs N >= 60 (elapsed seconds; ``in_N_seconds`` is any delay), an
+    RRULE may not use FREQ=SECONDLY or more than one BYSECOND value, cron has minutes only.
+    ``every_N_*`` and ``in_N_*`` may not exceed 100 years.
+
+Cron (``cron:0 9 * * MON``, a bare five-field value ``0 9 * * 1``, or a macro)
+    Fields: minute hour day-of-month month day-of-week, with ``*``, lists, ranges, steps, month
+    names JAN-DEC and weekday names SUN-SAT. Day-of-week 0 and 7 are both Sunday (the task
+    format's ``day_of_week`` integers are 0 = Monday instead). ``*/n`` counts from the field's
+    minimum to its maximum, ``a/n`` from ``a`` to the maximum, ``a-b/n`` from ``a`` to ``b``; the
+    maxima are 59, 23, 31, 12 and, for day-of-week, 6: ``*/2`` is Sun, Tue, Thu, Sat and
+    ``1/2`` is Mon, Wed, Fri (never Sunday-as-7); only an explicit range reaches 7 (``5-7/2`` is
+    Fri, Sun). As in Vixie cron, when both day fields are restricted (neither starts with
+    ``*``) a day matching either runs. Macros, bare or after ``cron:`` (``cron:@daily``):
+    ``@hourly``, ``@daily``/``@midnight``, ``@weekly`` (Sunday 00:00), ``@monthly``,
+    ``@yearly``/``@annually``; ``@reboot`` is refused (a task has no start-up moment).
+
+RRULE (RFC 5545: ``RRULE:FREQ=WEEKLY;BYDAY=MO``, or ``FREQ=...``)
+    Optionally preceded by a DTSTART line, lines separated by newlines or spaces.
+    ``DTSTART:20250106T090000`` is a wall time in the task's zone; ``DTSTART;TZID=Zone:...`` a
+    wall time in that zone; ``DTSTART:20250106T080000Z`` means the recurrence is in UTC (RFC
+    5545's "date with UTC time"): every run is at 08:00 UTC, so in Berlin 09:00 in winter and
+    10:00 in summer, and BYHOUR counts UTC hours (the task's zone still shows the runs).
+    Without DTSTART the rule starts at 00:00 (or at ``time``) on the anchor's day.
+    UNTIL bounds runs by time, inclusively: a run happens only if its instant (after the DST
+    rules above) is not later than UNTIL. ``...Z`` is that instant, a local date-time is read in
+    the rule's zone, a date (``UNTIL=20250330``) includes that whole day. COUNT counts the
+    rule's instances from DTSTART (so it needs one); two instances a DST gap puts on one instant
+    run once. COUNT is resolved when the rule is read: in closed form when every period (year,
+    month, week, day, hour, minute) holds the same number of instances, else by counting at
+    most 10,000 instances within 100 years of DTSTART; beyond that the rule is refused ("give
+    UNTIL instead"). COUNT and UNTIL together are refused. A rule with no run within 100 years
+    of where the search starts counts as finished; one that never runs is refused when read.
+    Evaluation costs bounded time whatever COUNT, INTERVAL, BYxxx or the distance to DTSTART
+    (see ``schedule_recurrence``; ``bench/schedules.py`` measures the worst rules). The few
+    places where leaguectl and python-dateutil read a rule differently are listed in
+    ``schedule_recurrence``.
 
 Wall-clock recurrence
     Calendar schedules (``daily``, ``weekly``, ``monthly``, ``yearly``, ``every_N_days``,
     ``every_N_weeks``, cron, RRULE) are computed on local dates and wall times, so daily 09:00
     stays 09:00 across DST, and a 00:30 task's next run after its 00:30 slot is tomorrow 00:30.
     Slots falling in a DST gap shift forward; ambiguous slots run once, at the first occurrence.
-    ``minutely``, ``hourly``, ``every_N_minutes`` and ``every_N_hours`` are absolute elapsed time
-    (an hourly task stays 60 real minutes apart across DST; use cron or ``every_N_days`` for
+    ``minutely``, ``hourly``, ``every_N_seconds|minutes|hours`` are absolute elapsed time (an
+    hourly task stays 60 real minutes apart across DST; use cron or ``every_N_days`` for
     wall-clock times).
 
 Anchoring
@@ -65,6 +93,10 @@ One-time schedules
     None for them. ``in_N_seconds|minutes|hours`` are elapsed time; ``in_N_days|weeks`` keep
     the wall time. ``today_at`` and ``on_date`` already in the past are errors at creation.
 
+The end of the calendar
+    A series whose next slot would fall after year 9999 has ended (``next_occurrence`` is None);
+    no timestamp, however odd, turns into an exception other than ``ScheduleError``.
+
 Fields a schedule does not use are ignored (the original tool writes every field, often null),
 so a stray value never makes a task unrunnable; fields it uses are validated and an error
 names the field and the value.
@@ -72,8 +104,9 @@ names the field and the value.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import MAXYEAR, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -146,9 +179,7 @@ _EPSILON = timedelta(microseconds=1)
 
 
 def _days_in_month(year: int, month: int) -> int:
-    if month == 12:
-        return 31
-    return (date(year, month + 1, 1) - date(year, month, 1)).days
+    return calendar.monthrange(year, month)[1]
 
 
 def _on_or_after_weekday(day: date, weekday: int | None) -> date:
@@ -160,9 +191,10 @@ def _on_or_after_weekday(day: date, weekday: int | None) -> date:
 def _day_series_after(base: date, step_days: int, wall: time, zone: ZoneInfo, after: datetime) -> datetime:
     """First slot after ``after`` of: every ``step_days`` days from ``base`` at ``wall``."""
     k = (after.astimezone(zone).date() - base).days // step_days - 1
+    k = max(k, -((base - date.min).days // step_days))  # never before the calendar's first day
     while True:
-        slot = wall_instant(datetime.combine(base + timedelta(days=k * step_days), wall), zone)
-        if slot > after:
+        slot = _calendar_instant(base + timedelta(days=k * step_days), wall, zone)
+        if slot is not None and slot > after:
             return slot
         k += 1
 
@@ -175,15 +207,40 @@ def _month_series_after(base_index: int, step_months: int, day: int, wall: time,
     k = (local.year * 12 + local.month - 1 - base_index) // step_months - 1
     while True:
         year, month0 = divmod(base_index + k * step_months, 12)
-        clamped = date(year, month0 + 1, min(day, _days_in_month(year, month0 + 1)))
-        slot = wall_instant(datetime.combine(clamped, wall), zone)
-        if slot > after:
-            return slot
+        if year > MAXYEAR:
+            raise OverflowError("past the end of year 9999")
         k += 1
+        if year < 1:
+            continue
+        clamped = date(year, month0 + 1, min(day, _days_in_month(year, month0 + 1)))
+        slot = _calendar_instant(clamped, wall, zone)
+        if slot is not None and slot > after:
+            return slot
+
+
+def _calendar_instant(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
+    """The instant of ``wall`` on ``day``; None for the first day's hours that precede year 1 in UTC."""
+    try:
+        return wall_instant(datetime.combine(day, wall), zone)
+    except OverflowError:
+        if day.year == 1:
+            return None
+        raise
 
 
 def _slot_after(schedule: Schedule, anchor: datetime, after: datetime) -> datetime | None:
-    """First slot strictly after ``after`` of the recurring series that has ``anchor`` as a slot."""
+    """First slot strictly after ``after`` of the recurring series that has ``anchor`` as a slot.
+
+    None when the series has ended, or its next slot would fall past the calendar's end (year
+    9999): a stored ``next_run`` can be any timestamp, and none may turn into an exception.
+    """
+    try:
+        return _series_slot_after(schedule, anchor, after)
+    except OverflowError:
+        return None
+
+
+def _series_slot_after(schedule: Schedule, anchor: datetime, after: datetime) -> datetime | None:
     period = schedule.elapsed_interval
     if period is not None:
         return anchor + ((after - anchor) // period + 1) * period
@@ -238,13 +295,16 @@ def first_run(schedule: Schedule, now: datetime) -> datetime:
     ``ScheduleError``.
     """
     moment = as_utc(now)
-    if schedule.kind in ONE_TIME_KINDS:
-        return _one_time_slot(schedule, moment)
-    if schedule.time_pinned:
-        slot = _slot_after(schedule, moment, moment - _EPSILON)
-    else:
-        start = _floor_minute(moment)
-        slot = _slot_after(schedule, start, start)
+    try:
+        if schedule.kind in ONE_TIME_KINDS:
+            return _one_time_slot(schedule, moment)
+        if schedule.time_pinned:
+            slot = _slot_after(schedule, moment, moment - _EPSILON)
+        else:
+            start = _floor_minute(moment)
+            slot = _slot_after(schedule, start, start)
+    except OverflowError:
+        slot = None
     if slot is None:
         raise field_error("schedule", schedule.text, "has no run after " + format_timestamp(moment, schedule.zone))
     return slot

@@ -22,6 +22,9 @@ CRON_MACROS = {
     "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *",
     "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
 }
+# Where a step with no end (`*/n`, `a/n`) stops counting in each field. Day-of-week accepts 7 for
+# Sunday, but steps count through 0-6, so `1/2` is Mon, Wed, Fri and never adds Sunday as 7.
+_STEP_MAXIMUM = {"minute": 59, "hour": 23, "day-of-month": 31, "month": 12, "day-of-week": 6}
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class CronExpr:
 
 _CRON_MONTH_NAMES = {name[:3]: index for index, name in enumerate(MONTH_NAMES, start=1)}
 _CRON_WEEKDAY_NAMES = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
-_CRON_PART = r"(\*|[a-z0-9]+(?:-[a-z0-9]+)?)(?:/(\d+))?"
+_CRON_PART = r"(\*|[a-z0-9]{1,9}(?:-[a-z0-9]{1,9})?)(?:/([0-9]{1,9}))?"
 _LONGEST_MONTH = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
 
 
@@ -62,8 +65,9 @@ def _cron_values(text: str, label: str, low: int, high: int, names: Mapping[str,
         return value
 
     values: set[int] = set()
+    open_end = max(_STEP_MAXIMUM[label], low)
     for part in text.split(","):
-        match = re.fullmatch(_CRON_PART, part, re.IGNORECASE)
+        match = re.fullmatch(_CRON_PART, part, re.IGNORECASE | re.ASCII)
         if match is None:
             raise ValueError(f"{label} {part!r} is not a cron field")
         span, step_text = match[1], match[2]
@@ -71,20 +75,22 @@ def _cron_values(text: str, label: str, low: int, high: int, names: Mapping[str,
         if step < 1:
             raise ValueError(f"{label} step in {part!r} must be at least 1")
         if span == "*":
-            first, last = low, high
+            first, last = low, open_end if step_text else high
         elif "-" in span:
             first, last = (number(token) for token in span.split("-"))
             if first > last:
                 raise ValueError(f"{label} range {part!r} runs backwards")
         else:
             first = number(span)
-            last = high if step_text else first
+            last = max(open_end, first) if step_text else first
         values.update(range(first, last + 1, step))
     return values
 
 
 def parse_cron(text: str, expression: str) -> CronExpr:
-    """Parse the five fields of ``expression``; errors name ``text``, the schedule value as written."""
+    """Parse ``expression``, five fields or a macro; errors name ``text``, the schedule value as written."""
+    if expression.startswith("@"):
+        expression = _macro(text, expression)
     fields = expression.split()
     try:
         if len(fields) != 5:
@@ -111,6 +117,17 @@ def parse_cron(text: str, expression: str) -> CronExpr:
     ):
         raise field_error("schedule", text, "never runs: no listed month has that day")
     return expr
+
+
+def _macro(text: str, name: str) -> str:
+    macro = CRON_MACROS.get(name.strip().lower())
+    if macro is not None:
+        return macro
+    if name.strip().lower() == "@reboot":
+        raise field_error("schedule", text, "is not a schedule leaguectl can run: @reboot means \"when the "
+                          "cron daemon starts\", and a task has no such moment; use @daily, @hourly or five "
+                          "fields such as 0 9 * * MON")
+    raise field_error("schedule", text, f"is not a cron macro (known: {', '.join(CRON_MACROS)})")
 
 
 def _steady_day(day: date, zone: ZoneInfo) -> bool:
@@ -150,10 +167,14 @@ def _cron_slot_on(cron: CronExpr, day: date, zone: ZoneInfo, after: datetime) ->
 
 
 def cron_after(cron: CronExpr, zone: ZoneInfo, after: datetime, text: str) -> datetime:
-    """The first slot of ``cron`` in ``zone`` strictly after ``after`` (UTC); ``text`` names it in errors."""
+    """The first slot of ``cron`` in ``zone`` strictly after ``after`` (UTC); ``text`` names it in errors.
+
+    Raises OverflowError when the search reaches the end of year 9999 (the caller's "no next
+    run"); a parsed expression always matches within a few years, so the 50-year bound is a guard.
+    """
     day = after.astimezone(zone).date()
-    last = day.replace(year=min(day.year + _CRON_SEARCH_YEARS, 9999), day=min(day.day, 28))
-    while day <= last:
+    last_year = day.year + _CRON_SEARCH_YEARS
+    while day.year <= last_year:
         if day.month not in cron.months:
             day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
             continue

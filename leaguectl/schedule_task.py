@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from leaguectl.schedule_cron import CRON_MACROS, CronExpr, parse_cron
+from leaguectl.schedule_cron import CronExpr, parse_cron
 from leaguectl.schedule_rrule import RRuleSpec, parse_rrule
 from leaguectl.schedule_time import (
     MONTH_NAMES,
@@ -122,8 +122,10 @@ class Schedule:
 # Reading a task's schedule fields
 # --------------------------------------------------------------------------------------------
 
-_INTERVAL = r"(every|in)_(\d+)_(second|minute|hour|day|week)s?"
-_AT = r"(today|tomorrow)_at_(\d{1,2}:\d{2})"
+_INTERVAL = r"(every|in)_([0-9]+)_(second|minute|hour|day|week)s?"
+_AT = r"(today|tomorrow)_at_([0-9]{1,2}:[0-9]{2})"
+# The longest interval or delay a schedule value may name (every_N_*, in_N_*).
+MAX_INTERVAL = timedelta(days=36525)
 _NAMED = {kind.value: kind for kind in (ScheduleKind.MINUTELY, ScheduleKind.HOURLY, ScheduleKind.DAILY,
                                         ScheduleKind.WEEKLY, ScheduleKind.MONTHLY, ScheduleKind.YEARLY)}
 
@@ -202,8 +204,8 @@ def _parse_value(text: str, task: Mapping[str, object], zone: ZoneInfo) -> Sched
         return Schedule(text, ScheduleKind.RRULE, zone, time=_time_field(task), rrule=spec)
     if lowered.startswith("cron:"):
         return Schedule(text, ScheduleKind.CRON, zone, cron=parse_cron(text, text[5:].strip()))
-    if lowered in CRON_MACROS:
-        return Schedule(text, ScheduleKind.CRON, zone, cron=parse_cron(text, CRON_MACROS[lowered]))
+    if lowered.startswith("@"):
+        return Schedule(text, ScheduleKind.CRON, zone, cron=parse_cron(text, text))
     if len(text.split()) == 5:
         return Schedule(text, ScheduleKind.CRON, zone, cron=parse_cron(text, text))
     raise field_error("schedule", text, "is not a known schedule")
@@ -223,14 +225,17 @@ def _parse_named(text: str, kind: ScheduleKind, task: Mapping[str, object], zone
 
 
 def _parse_interval(text: str, match: re.Match[str], task: Mapping[str, object], zone: ZoneInfo) -> Schedule:
-    n = int(match[2])
     unit = Unit(match[3] + "s")
+    n = int(match[2]) if len(match[2]) <= 12 else None
+    if n is None or unit.times(1).total_seconds() * n > MAX_INTERVAL.total_seconds():
+        raise field_error("schedule", text, "is longer than 100 years")
     if n < 1:
         raise field_error("schedule", text, "needs a count of at least 1")
     if match[1] == "in":
         return Schedule(text, ScheduleKind.IN, zone, every=n, unit=unit)
-    if unit is Unit.SECONDS:
-        raise field_error("schedule", text, "is not a known schedule (the shortest interval is a minute)")
+    if unit is Unit.SECONDS and n < 60:
+        raise field_error("schedule", text, "fires more often than once a minute; the shortest interval is "
+                          "60 seconds (every_1_minutes, or minutely)")
     if unit.elapsed:
         return Schedule(text, ScheduleKind.EVERY, zone, every=n, unit=unit)
     weekday = _weekday_field(task) if unit is Unit.WEEKS else None
@@ -312,10 +317,14 @@ def pin_fields(schedule: Schedule, first: datetime) -> dict[str, object]:
     them from each previous slot; a clamped Feb 28 would then stick. Returns only missing ones,
     in the original tool's formats (``"09:00"``, ``"monday"``, ints).
     """
-    kind, local = schedule.kind, as_utc(first).astimezone(schedule.zone)
+    kind = schedule.kind
     calendar = (ScheduleKind.DAILY, ScheduleKind.WEEKLY, ScheduleKind.MONTHLY, ScheduleKind.YEARLY)
     day_based = kind is ScheduleKind.EVERY and schedule.unit in (Unit.DAYS, Unit.WEEKS)
     if schedule.one_time or not (kind in calendar or day_based):
+        return {}
+    try:
+        local = as_utc(first).astimezone(schedule.zone)
+    except OverflowError:  # a first run in the calendar's last hours: nothing left to drift
         return {}
     fields: dict[str, object] = {}
     if schedule.time is None and local.second == 0 and local.microsecond == 0:

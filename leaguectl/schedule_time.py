@@ -66,10 +66,10 @@ def as_utc(moment: datetime) -> datetime:
 
 # Patterns are compiled on first use (re's cache), keeping the import cheap.
 _TIMESTAMP = (
-    r"""(?x)(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})
-        (?:[Tt\ ](?P<hour>\d{1,2}):(?P<minute>\d{2})
-            (?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?)?
-        \s*(?P<offset>[Zz]|[+-]\d{2}(?::?\d{2})?)?"""
+    r"""(?x)(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})
+        (?:[Tt\ ](?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})
+            (?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]{1,9}))?)?)?
+        [\ \t]*(?P<offset>[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?"""
 )
 
 
@@ -86,8 +86,16 @@ def parse_timestamp(value: object, zone: tzinfo, field: str = "timestamp") -> da
     """Read a task timestamp as a UTC instant; naive values are wall time in ``zone``.
 
     Accepts ``YYYY-MM-DD[T| ]HH:MM[:SS[.ffffff]]`` with an optional ``Z``/``±HH:MM`` suffix, a
-    bare date (midnight), or a ``datetime``.
+    bare date (midnight), or a ``datetime``. Digits are ASCII. A moment that has no UTC instant
+    inside years 1-9999 (``0001-01-01T00:00+01:00``) is an error naming the field.
     """
+    try:
+        return _parse_timestamp(value, zone, field)
+    except OverflowError:
+        raise field_error(field, value, "is out of range (years 1-9999 in UTC)") from None
+
+
+def _parse_timestamp(value: object, zone: tzinfo, field: str) -> datetime:
     if isinstance(value, datetime):
         return wall_instant(value, zone) if value.tzinfo is None else as_utc(value)
     if not isinstance(value, str):
@@ -115,12 +123,17 @@ def format_timestamp(moment: datetime, zone: tzinfo) -> str:
     """Write an instant as local ISO 8601 with its offset (``2025-01-06T09:00:00+01:00``).
 
     The offset keeps ambiguous fall-back times exact, and naive-only readers of the original
-    tool still parse it.
+    tool still parse it. A moment the zone cannot show (the calendar's last hours) is written
+    in UTC.
     """
-    return as_utc(moment).astimezone(zone).isoformat()
+    instant = as_utc(moment)
+    try:
+        return instant.astimezone(zone).isoformat()
+    except OverflowError:
+        return instant.isoformat()
 
 
-_TIME_OF_DAY = r"(\d{1,2}):(\d{2})(?::(\d{2}))?"
+_TIME_OF_DAY = r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?"
 
 
 def parse_time_of_day(value: object, field: str = "time") -> time:
@@ -134,8 +147,8 @@ def parse_time_of_day(value: object, field: str = "time") -> time:
     return time(hour, minute, second)
 
 
-_ISO_DATE = r"(\d{4})-(\d{1,2})-(\d{1,2})"
-_DOTTED_DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"
+_ISO_DATE = r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+_DOTTED_DATE = r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})"
 
 
 def parse_date(value: object, field: str = "specific_date") -> date:
@@ -153,11 +166,12 @@ def parse_date(value: object, field: str = "specific_date") -> date:
 
 
 def _small_int(value: object) -> int | None:
+    """An int, or a string of ASCII digits with an optional sign; None for anything else."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,9}", value.strip()):
         return int(value.strip())
     return None
 
@@ -203,12 +217,20 @@ def parse_month(value: object, field: str = "month") -> int:
     raise field_error(field, value, "is not a month (1-12)")
 
 
+# IANA names are ASCII letters, digits and ``/_+-`` (``America/Port-au-Prince``, ``Etc/GMT+5``);
+# checking the shape first keeps paths, dots and overlong names away from the zone loader.
+_ZONE_NAME = r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,3}"
+
+
 def parse_zone(value: object, field: str = "timezone") -> ZoneInfo:
     """Read an IANA zone name (``Europe/Berlin``)."""
     if not isinstance(value, str) or not value.strip():
         raise field_error(field, value, "is not a time zone")
+    name = value.strip()
+    if len(name) > 64 or not re.fullmatch(_ZONE_NAME, name):
+        raise field_error(field, value, "is not a known IANA time zone (e.g. Europe/Berlin)")
     try:
-        return ZoneInfo(value.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise field_error(field, value, "is not a known IANA time zone") from None
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise field_error(field, value, "is not a known IANA time zone (e.g. Europe/Berlin)") from None
 

@@ -99,7 +99,10 @@ class Settings:
     sheets_api_url: str = _spec("SHEETS_API_URL", "https://sheets.googleapis.com/v4")
     tasks_channel_id: str | None = _spec("TASKS_CHANNEL_ID")
     heartbeat_log_channel_id: str | None = _spec("HEARTBEAT_LOG_CHANNEL_ID")
-    tasks_default_timezone: ZoneInfo = _spec("TASKS_DEFAULT_TIMEZONE", "Europe/Berlin")
+    tasks_default_timezone: ZoneInfo = _spec(
+        "TASKS_DEFAULT_TIMEZONE", "Europe/Berlin",
+        help="zone of naive task times; default LEAGUE_TIMEZONE when that is set, else Europe/Berlin",
+    )
     tasks_trusted_users: tuple[str, ...] = _spec("TASKS_TRUSTED_USERS", ())
     tasks_trusted_roles: tuple[str, ...] = _spec("TASKS_TRUSTED_ROLES", ())
     tasks_misfire_grace_seconds: int = _spec(
@@ -679,6 +682,8 @@ class Traced:
         found = self.origins.get(attribute) or []
         if found:
             return found[0].where
+        if attribute == "tasks_default_timezone" and self.origins.get("league_timezone"):
+            return f"LEAGUE_TIMEZONE ({self.origins['league_timezone'][0].where}), which it follows when not set"
         f = _field(attribute)
         return "default" if f.default is not None and f.default != "" else "not set"
 
@@ -751,6 +756,8 @@ def load_traced(
             if winner.problem is not None:
                 raise ConfigError(winner.name, winner.problem)
             values[f.name] = _convert(f, winner.raw, winner.where)
+        elif f.name == "tasks_default_timezone" and origins.get("league_timezone"):
+            values[f.name] = values["league_timezone"]  # the league's zone when only it is set
         elif isinstance(f.default, str) and f.default:
             values[f.name] = _convert(f, f.default, "the default")
     settings = Settings(**values)

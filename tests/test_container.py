@@ -113,7 +113,7 @@ def test_the_image_carries_oci_labels_and_leaguectl_s_version() -> None:
     assert found["org.opencontainers.image.version"] == leaguectl.__version__
     assert found["org.opencontainers.image.base.name"] == f"docker.io/library/python:{args['PYTHON_VERSION']}-slim"
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert found["org.opencontainers.image.licenses"] == project["license"]["text"]
+    assert found["org.opencontainers.image.licenses"] == project["license"]
     assert "${LEAGUECTL_VERSION}" in CONTAINERFILE.read_text(encoding="utf-8").split("pip install")[-1], (
         "the image installs exactly the version its labels name"
     )

@@ -113,6 +113,37 @@ def test_doctor_names_a_missing_manage_messages_on_the_tasks_channel(
     assert error["message"] == "TASKS_CHANNEL_ID: #tasks: the bot lacks MANAGE_MESSAGES (used by run-due-tasks)"
 
 
+def test_doctor_lists_the_tasks_that_read_their_times_in_the_default_zone(
+    sandbox_cli_factory: Callable[..., SandboxCli],
+) -> None:
+    cli = _demo(sandbox_cli_factory)  # the demo names TASKS_DEFAULT_TIMEZONE=Europe/Berlin explicitly
+    result, report = cli.run_json("doctor")
+    assert result.exit_code == 0, result.stdout
+    (check,) = [row for row in report["details"]["checks"] if row["check"] == "TASKS_DEFAULT_TIMEZONE"]
+    assert check["status"] == "ok"
+    assert check["detail"].startswith("Europe/Berlin: 7 task(s) read their wall times in it: 'Roster check reminder'")
+    assert check["source"] == "environment variable TASKS_DEFAULT_TIMEZONE"
+
+
+def test_doctor_warns_when_tasks_depend_on_a_default_zone_that_is_only_implied(
+    sandbox_cli_factory: Callable[..., SandboxCli],
+) -> None:
+    from leaguectl.sandbox import demo_scenario
+
+    scenario = demo_scenario(START)
+    del scenario["env"]["TASKS_DEFAULT_TIMEZONE"]  # now it follows LEAGUE_TIMEZONE
+    cli = sandbox_cli_factory(scenario, START)
+    result, report = cli.run_json("doctor")
+    assert result.exit_code == 0, result.stdout
+    (check,) = [row for row in report["details"]["checks"] if row["check"] == "TASKS_DEFAULT_TIMEZONE"]
+    league_zone = cli.env()["LEAGUE_TIMEZONE"]
+    assert check["status"] == "warning"
+    assert check["detail"].startswith(f"{league_zone}: ")
+    assert f"set TASKS_DEFAULT_TIMEZONE={league_zone} explicitly" in check["detail"]
+    assert check["source"].startswith("LEAGUE_TIMEZONE (")
+    assert any(w["item"] == "TASKS_DEFAULT_TIMEZONE" for w in report["warnings"])
+
+
 def test_doctor_text_has_one_line_per_check_with_sources_and_no_nothing_to_do(
     sandbox_cli_factory: Callable[..., SandboxCli],
 ) -> None:

@@ -153,7 +153,7 @@ def test_weekdays_accept_names_abbreviations_and_python_numbers(value: object, w
         ({"schedule": "fortnightly"}, "schedule 'fortnightly' is not a known schedule"),
         ({"schedule": "every_monday"}, "schedule 'every_monday' is not a known schedule"),
         ({"schedule": "secondly"}, "schedule 'secondly' is not a known schedule"),
-        ({"schedule": "every_30_seconds"}, "schedule 'every_30_seconds' is not a known schedule"),
+        ({"schedule": "every_30_seconds"}, "schedule 'every_30_seconds' fires more often than once a minute"),
         ({"schedule": "every_0_hours"}, "schedule 'every_0_hours' needs a count of at least 1"),
         ({"schedule": "in_2_fortnights"}, "schedule 'in_2_fortnights' is not a known schedule"),
         ({}, "schedule is missing"),

@@ -26,8 +26,9 @@ GUILD = "1500000000000000000"
 BOT = "1500000000000000001"
 
 # Libraries a pass imports only when it uses them: Sheets (gspread, google-auth), the
-# sandbox, rich (progress bars and consoles), dateutil (RRULE schedules), and pydantic,
-# which Typer uses to coerce option values unless leaguectl.plain_options takes over.
+# sandbox, rich (progress bars and consoles), dateutil (only the tests' RRULE oracle now),
+# and pydantic, which Typer uses to coerce option values unless leaguectl.plain_options
+# takes over.
 HEAVY = ("gspread", "google", "leaguectl.sandbox", "rich", "dateutil", "pydantic")
 # --help and --version make no request, so they do not need an HTTP client either.
 NOT_FOR_HELP = (*HEAVY, "httpx", "httpcore")

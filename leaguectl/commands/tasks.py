@@ -6,6 +6,7 @@ import typer
 
 from leaguectl.passrun import PassBody, PassContext, cli_state, execute_pass, render_report, run_pass
 
+TASK_REF_HELP = "Task name, message id, or a unique prefix of either (as tasks list shows them)."
 ACTION_HELP = "user_reminder (DM the target user), channel_post (post in the target channel), self_task (agent)"
 
 
@@ -63,16 +64,26 @@ def register(app: typer.Typer) -> None:
         schedule: str = typer.Option(
             ..., "--schedule", "-s",
             help="daily, weekly, monthly, yearly, hourly, minutely, every_N_minutes|hours|days|weeks, "
-            "in_N_minutes|hours|days, today_at_HH:MM, tomorrow_at_HH:MM, on_date, 'cron:0 9 * * MON', "
-            "'RRULE:FREQ=WEEKLY;BYDAY=MO'.",
+            "in_N_minutes|hours|days, today_at_HH:MM, tomorrow_at_HH:MM, on_date, 'cron:0 9 * * MON' (cron's "
+            "day-of-week 0 and 7 are Sunday, 1 is Monday), 'RRULE:FREQ=WEEKLY;BYDAY=MO' (a 'DTSTART:...Z' "
+            "line makes the rule run in UTC; without Z, DTSTART is a wall time in the task's zone). At most "
+            "once a minute.",
         ),
-        time: str | None = typer.Option(None, "--time", "-t", help="Wall time HH:MM in the task's zone."),
+        time: str | None = typer.Option(
+            None, "--time", "-t",
+            help="Wall time HH:MM in the task's zone. A time in a DST gap moves forward by the gap's length "
+            "(02:30 on Berlin's spring-forward day runs at 03:30 CEST).",
+        ),
         date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (or DD.MM.YYYY) for on_date."),
-        day_of_week: str | None = typer.Option(None, "--day-of-week", help="monday ... sunday (weekly)."),
+        day_of_week: str | None = typer.Option(
+            None, "--day-of-week", help="monday ... sunday, or 0 = Monday ... 6 = Sunday (weekly; unlike cron)."
+        ),
         day_of_month: int | None = typer.Option(None, "--day-of-month", help="1-31 (monthly, yearly)."),
         month: int | None = typer.Option(None, "--month", help="1-12 (yearly)."),
         timezone: str | None = typer.Option(
-            None, "--timezone", "--tz", help="IANA zone (default TASKS_DEFAULT_TIMEZONE)."
+            None, "--timezone", "--tz",
+            help="IANA zone, written into the task (default TASKS_DEFAULT_TIMEZONE, which is LEAGUE_TIMEZONE "
+            "when only that is set).",
         ),
         action: str = typer.Option("channel_post", "--action", "-a", help=ACTION_HELP),
         target: str | None = typer.Option(None, "--target", help="User id (user_reminder); channel id or name."),
@@ -80,7 +91,10 @@ def register(app: typer.Typer) -> None:
         description: str | None = typer.Option(None, "--description", "-d", help="What the task is for."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Validate and preview; post nothing."),
     ) -> None:
-        """Create a task in the tasks channel (validated, with a preview of its next 5 runs)."""
+        """Create a task in the tasks channel (validated, with a preview of its next 5 runs).
+
+        Times are wall times in the task's zone; the rules are in docs/tasks.md ("tasks add").
+        """
         _local_flags(ctx, dry_run)
 
         def body(pc: PassContext) -> None:
@@ -104,7 +118,7 @@ def register(app: typer.Typer) -> None:
         as_json = cli_state(ctx).json_output
 
         def body(pc: PassContext) -> None:
-            from leaguectl.tasks.manage import list_tasks
+            from leaguectl.tasks.listing import list_tasks
 
             list_tasks(pc, as_json=as_json)
 
@@ -113,14 +127,14 @@ def register(app: typer.Typer) -> None:
     @tasks.command("show")
     def show(
         ctx: typer.Context,
-        task: str = typer.Argument(..., help="Task name or message id."),
+        task: str = typer.Argument(..., help=TASK_REF_HELP),
         json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     ) -> None:
         """Show one task: its JSON, its status and its next 5 runs."""
         _local_flags(ctx, False, json_output)
 
         def body(pc: PassContext) -> None:
-            from leaguectl.tasks.manage import show_task
+            from leaguectl.tasks.listing import show_task
 
             show_task(pc, task)
 
@@ -129,7 +143,7 @@ def register(app: typer.Typer) -> None:
     def _change(command: str, verb: str, doc: str) -> None:
         def change(
             ctx: typer.Context,
-            task: str = typer.Argument(..., help="Task name or message id."),
+            task: str = typer.Argument(..., help=TASK_REF_HELP),
             dry_run: bool = typer.Option(False, "--dry-run", help="Say what would change; change nothing."),
         ) -> None:
             _local_flags(ctx, dry_run)

@@ -4,9 +4,15 @@ Modules:
 
 ``message``
     Find the task JSON in a message (every layout the Unified Discord Tool and its scheduler
-    wrote, or bare JSON) and write tasks back in one canonical layout under 2000 characters.
+    wrote, or bare JSON).
+``model``
+    Read each task once into a typed, immutable value (:class:`~leaguectl.tasks.model.TaskHead`,
+    :class:`~leaguectl.tasks.model.Task`) or a per-message
+    :class:`~leaguectl.tasks.model.TaskProblem`; the only place that reads task fields.
+``render``
+    Write a task value back in one canonical layout under 2000 characters.
 ``fields``
-    Reading and updating the task fields leaguectl adds (status, attempts, last_error, ...).
+    The field names and their order, ids (``snowflake``), timestamps (``stamp``).
 ``planner``
     Pure decisions: for one task message at ``now``, run / not due / missed / invalid / ...
     and the exact task JSON to write as the claim and after a failure.

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from leaguectl.discord_rest import CONTENT_LIMIT, DiscordBanned, DiscordError, InvalidPayload
 from leaguectl.errors import RateLimitedTooLong, ServiceUnavailable
 from leaguectl.schedule import describe
-from leaguectl.tasks.message import when_text
+from leaguectl.tasks.render import when_text
 
 if TYPE_CHECKING:
     from leaguectl.passrun import PassContext
@@ -80,12 +80,10 @@ def letta_prompt(plan: RunPlan, now: datetime) -> str:
     """The agent's message: the task, when it was scheduled and what time it is, with zones."""
     task, zone = plan.task, plan.schedule.zone
     lines = ["[⏰ SCHEDULED TASK TRIGGERED]", f"Task: {plan.name}"]
-    description = task.get("description")
-    if isinstance(description, str) and description.strip():
-        lines.append(f"Description: {description.strip()}")
-    template = task.get("action_template")
-    if isinstance(template, str) and template.strip():
-        lines.append(f"Instructions: {template.strip()}")
+    if task.head.description:
+        lines.append(f"Description: {task.head.description}")
+    if task.action.template is not None:
+        lines.append(f"Instructions: {task.action.template.strip()}")
     lines.append(f"Scheduled for: {when_text(plan.slot, zone)} [{zone.key}]")
     lines.append(f"Current time: {when_text(now, zone)} [{zone.key}]")
     lines.append(f"Schedule: {describe(plan.schedule)}")

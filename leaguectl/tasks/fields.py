@@ -1,7 +1,8 @@
-"""Task fields: the original tool's, the ones leaguectl adds, and small readers for both.
+"""Task fields: the original tool's, the ones leaguectl adds, their order and small helpers.
 
 A task is the JSON object of one tasks-channel message, kept as a plain dict so that every
-field leaguectl does not know survives a rewrite untouched.
+field leaguectl does not know survives a rewrite untouched; its fields are read in one place,
+:mod:`leaguectl.tasks.model`.
 
 Fields leaguectl writes besides the tool's (all optional; absent means "nothing to say"):
 
@@ -29,11 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
-from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from leaguectl.schedule import parse_zone
 
 TaskDict = dict[str, Any]
 
@@ -71,48 +68,10 @@ STATE_FIELDS = (
 """Fields leaguectl adds, written after the tool's and any unknown ones."""
 
 ACTION_TYPES = ("user_reminder", "channel_post", "self_task")
+CONTENT_LIMIT = 2000
+"""Discord's limit on a message's content."""
 LAST_ERROR_LIMIT = 300
 """Longest ``last_error`` kept in a task (the message must stay under 2000 characters)."""
-
-
-class Status(StrEnum):
-    RUNNING = "running"
-    PAUSED = "paused"
-    MISSED = "missed"
-    DONE = "done"
-
-
-_INACTIVE_STATUSES = frozenset({Status.PAUSED.value, Status.MISSED.value, Status.DONE.value})
-_FALSE_WORDS = frozenset({"false", "no", "0", "off"})
-
-
-def task_name(task: Mapping[str, Any]) -> str:
-    """The task's name for reports, ``(unnamed)`` when the tool wrote none."""
-    name = task.get("task_name")
-    if isinstance(name, str) and name.strip():
-        return name.strip()
-    return "(unnamed)"
-
-
-def is_paused(task: Mapping[str, Any]) -> bool:
-    """Inactive (``active`` false, also ``"false"``), ``paused`` true, or a stopped status.
-
-    The original scheduler treats only the boolean ``false`` as inactive (bug 9); a string
-    ``"false"`` here means inactive too.
-    """
-    active = task.get("active", True)
-    if active is False or active == 0 or (isinstance(active, str) and active.strip().lower() in _FALSE_WORDS):
-        return True
-    if task.get("paused") is True:
-        return True
-    return task.get("status") in _INACTIVE_STATUSES
-
-
-def attempts_of(task: Mapping[str, Any]) -> int:
-    value = task.get("attempts")
-    if isinstance(value, bool) or not isinstance(value, int):
-        return 0
-    return max(0, value)
 
 
 def snowflake(value: object) -> str | None:
@@ -146,14 +105,6 @@ def with_replaced(task: Mapping[str, Any], message_id: str) -> TaskDict:
     return {**task, "replaces": ids[0] if len(ids) == 1 else ids}
 
 
-def zone_for(task: Mapping[str, Any], default: ZoneInfo) -> ZoneInfo:
-    """The task's ``timezone`` field, else ``default``; raises ScheduleError for a bad zone."""
-    value = task.get("timezone")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    return parse_zone(value)
-
-
 def stamp(moment: datetime, zone: tzinfo) -> str:
     """An instant as local ISO 8601 with offset, to the second (``2026-11-23T09:00:00+01:00``)."""
     return moment.astimezone(UTC).replace(microsecond=0).astimezone(zone).isoformat()
@@ -168,12 +119,8 @@ def canonical_order(task: Mapping[str, Any]) -> TaskDict:
     return ordered
 
 
-def without(task: Mapping[str, Any], *keys: str) -> TaskDict:
-    """A copy of ``task`` without ``keys``."""
-    return {key: value for key, value in task.items() if key not in keys}
-
-
 def short_error(text: str, limit: int = LAST_ERROR_LIMIT) -> str:
     """One line, at most ``limit`` characters."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+

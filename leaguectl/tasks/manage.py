@@ -1,19 +1,18 @@
-"""``leaguectl tasks add|list|show|remove|pause|resume``: manage the tasks channel by hand.
+"""``leaguectl tasks add|remove|pause|resume``: change the tasks channel by hand.
 
 Tasks are written exactly as ``run-due-tasks`` writes them (the canonical layout of
-``message``), in the original tool's field set plus ``timezone``, and authored by the bot, so
-the original scheduler and leaguectl can both read them. A task is named by its message id or
-its ``task_name`` (case-insensitive); a name shared by several tasks must be given by id.
+:mod:`leaguectl.tasks.render`), in the original tool's field set plus ``timezone``, and
+authored by the bot, so the original scheduler and leaguectl can both read them. A task is
+found as :mod:`leaguectl.tasks.listing` says: by name, message id, or a unique prefix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
+from leaguectl.discord_rest import UNKNOWN_MESSAGE, DiscordError, identity_nonce
 from leaguectl.errors import UsageError
 from leaguectl.schedule import (
     WEEKDAY_NAMES,
@@ -26,31 +25,32 @@ from leaguectl.schedule import (
     parse_schedule,
     parse_time_of_day,
     parse_weekday,
-    parse_zone,
     pin_fields,
-    preview,
-    stored_next_run,
 )
-from leaguectl.tasks.fields import (
-    Status,
-    TaskDict,
-    attempts_of,
-    is_paused,
-    short_error,
-    snowflake,
-    stamp,
-    task_name,
-    without,
+from leaguectl.tasks.fields import TaskDict, snowflake, stamp
+from leaguectl.tasks.listing import find_task, preview_rows, task_entries
+from leaguectl.tasks.model import (
+    REMOVE,
+    State,
+    Task,
+    TaskHead,
+    TaskProblem,
+    changed,
+    parse_task,
+    read_schedule,
+    schedule_of,
+    task_head,
+    task_zone,
 )
-from leaguectl.tasks.message import TaskFormatError, TaskMessage, TaskTooLong, read_message, render, status_text
-from leaguectl.tasks.planner import Policy, action_spec, pause, schedule_or_none, zone_or_default
-from leaguectl.tasks.runner import Trust, trust_for
+from leaguectl.tasks.planner import NoTarget, Policy, action_spec, paused
+from leaguectl.tasks.render import TaskTooLong, render
 from leaguectl.tasks.store import write_task
 
 if TYPE_CHECKING:
     from leaguectl.passrun import PassContext
 
-PREVIEW_RUNS = 5
+NAME_LIMIT = 100
+"""Longest task name ``tasks add`` writes (the header shows the name in full)."""
 
 
 # ---------------------------------------------------------------------------------- add
@@ -76,9 +76,15 @@ class NewTask:
 
 @dataclass(frozen=True)
 class BuiltTask:
-    task: TaskDict
-    schedule: Schedule
+    task: Task
     first: datetime
+
+    @property
+    def schedule(self) -> Schedule:
+        return self.task.schedule
+
+
+_OPTION_FIELDS = {"action_target": "--target", "action_type": "--action", "action_template": "--message"}
 
 
 def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
@@ -86,9 +92,11 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
     name = new.name.strip()
     if not name:
         raise UsageError("NAME: a task needs a name")
+    if len(name) > NAME_LIMIT:
+        raise UsageError(f"NAME: at most {NAME_LIMIT} characters (this one has {len(name)})")
     try:
-        zone = parse_zone(new.timezone, "--timezone") if new.timezone else policy.default_zone
-        task: TaskDict = {
+        zone = task_zone(new.timezone, "--timezone") if new.timezone else policy.default_zone
+        fields: TaskDict = {
             "task_name": name,
             "description": new.description,
             "schedule": new.schedule.strip(),
@@ -108,35 +116,26 @@ def build_task(new: NewTask, *, now: datetime, policy: Policy) -> BuiltTask:
             "active": True,
             "timezone": zone.key,
         }
-        schedule = parse_schedule(task, zone)
+        schedule = parse_schedule(fields, zone)
         first = first_run(schedule, now)
-        task.update((key, value) for key, value in pin_fields(schedule, first).items() if task.get(key) is None)
-        schedule = parse_schedule(task, zone)
-        action_spec(task, policy)
-    except TaskFormatError as error:
-        raise UsageError(f"{_option(error.field)}: {error.problem}") from None
+        fields.update((key, value) for key, value in pin_fields(schedule, first).items() if fields.get(key) is None)
+        schedule = parse_schedule(fields, zone)
+        fields["first_run"] = fields["next_run"] = stamp(first, zone)
     except ValueError as error:
         raise UsageError(f"{error}") from None
-    task["one_time"] = schedule.one_time
-    task["first_run"] = stamp(first, zone)
-    task["next_run"] = stamp(first, zone)
-    return BuiltTask(task, schedule, first)
-
-
-def _option(field: str) -> str:
-    return {"action_target": "--target", "action_type": "--action", "action_template": "--message"}.get(field, field)
-
-
-def preview_rows(schedule: Schedule, start: datetime, n: int = PREVIEW_RUNS) -> list[dict[str, str]]:
-    """The next ``n`` runs from ``start``, in the task's zone and in UTC."""
-    rows = []
-    for moment in preview(schedule, start, n):
-        local = moment.astimezone(schedule.zone)
-        rows.append({
-            "local": f"{local:%Y-%m-%d %H:%M %Z} ({schedule.zone.key})",
-            "utc": f"{moment:%Y-%m-%d %H:%M} UTC",
-        })
-    return rows
+    except OverflowError:
+        raise UsageError(f"--schedule: its first run falls beyond the year 9999 in {zone.key}; "
+                         "choose an earlier start") from None
+    fields["one_time"] = schedule.one_time
+    task = parse_task(task_head(fields, default_zone=zone))
+    if isinstance(task, TaskProblem):
+        option = _OPTION_FIELDS.get(task.field)
+        raise UsageError(f"{option}: {task.problem}" if option else task.problem)
+    try:
+        action_spec(task, policy)
+    except NoTarget as error:
+        raise UsageError(f"--target: {error}") from None
+    return BuiltTask(task, first)
 
 
 def add_task(pc: PassContext, new: NewTask) -> None:
@@ -146,28 +145,48 @@ def add_task(pc: PassContext, new: NewTask) -> None:
     new = _resolved_target(pc, new)
     built = build_task(new, now=pc.now, policy=policy)
     try:
-        content = render(built.task, schedule=built.schedule, zone=built.schedule.zone)
+        render(built.task.head, schedule=built.schedule)  # refuse a task too long to write, before any request
     except TaskTooLong as error:
         raise UsageError(str(error)) from None
-    name = built.task["task_name"]
-    for message in _task_messages(pc, channel_id):
-        if message.task is not None and task_name(message.task).lower() == name.lower():
-            raise UsageError(f"a task named {name!r} already exists (message {message.id}); choose another name "
-                             "or remove it first")
+    name = built.task.name
+    for entry in task_entries(pc, channel_id):
+        if isinstance(entry, TaskHead) and entry.name.lower() == name.lower():
+            raise UsageError(f"a task named {name!r} already exists (message {entry.message_id}); choose another "
+                             "name or remove it first")
     pc.report.details["preview"] = preview_rows(built.schedule, built.first)
-    pc.report.details["task"] = built.task
+    pc.report.details["task"] = dict(built.task.head.fields)
     facts = {"schedule": describe(built.schedule), "zone": built.schedule.zone.key,
              "next_run": stamp(built.first, built.schedule.zone)}
     if pc.dry_run:
         pc.report.action("create", f"task {name!r}", **facts)
     else:
-        from leaguectl.discord_rest import identity_nonce
-
-        posted = pc.discord.create_message(
-            channel_id, content=content, nonce=identity_nonce("tasks-add", channel_id, name.lower())
-        )
+        posted = _post_new_task(pc, channel_id, built)
         pc.report.action("create", f"task {name!r}", message=str(posted["id"]), **facts)
     pc.report.summary = f"{'would create' if pc.dry_run else 'created'} task {name!r}: {describe(built.schedule)}"
+
+
+_DEFINING_FIELDS = ("schedule", "time", "specific_date", "day_of_month", "month", "day_of_week", "action_type",
+                    "action_target", "action_template", "description", "timezone")
+
+
+def _post_new_task(pc: PassContext, channel_id: str, built: BuiltTask) -> dict[str, Any]:
+    """Post the new task with a nonce made of its name and what it does (never the time).
+
+    Two ``tasks add`` of the same task at once (two hosts, a retry) post it once. Discord keeps
+    a nonce for a few minutes, so adding exactly the same task again right after removing it is
+    refused until then (Discord answers "unknown message").
+    """
+    fields = built.task.head.fields
+    nonce = identity_nonce("tasks-add", channel_id, built.task.name.casefold(),
+                           *(repr(fields.get(key)) for key in _DEFINING_FIELDS))
+    content = render(built.task.head, schedule=built.schedule)
+    try:
+        return pc.discord.create_message(channel_id, content=content, nonce=nonce)
+    except DiscordError as error:
+        if error.code != UNKNOWN_MESSAGE:
+            raise
+    raise UsageError(f"the same task was added and removed in the last few minutes, and Discord still holds its "
+                     f"nonce; add {built.task.name!r} again in five minutes, or change it a little")
 
 
 def _resolved_target(pc: PassContext, new: NewTask) -> NewTask:
@@ -181,214 +200,53 @@ def _resolved_target(pc: PassContext, new: NewTask) -> NewTask:
     return NewTask(**{**new.__dict__, "target": str(channel["id"])})
 
 
-# ---------------------------------------------------------------------------------- reading
-
-
-def _task_messages(pc: PassContext, channel_id: str) -> Iterator[TaskMessage]:
-    for raw in pc.discord.iter_messages(channel_id):
-        message = read_message(raw)
-        if message is not None:
-            yield message
-
-
-@dataclass(frozen=True)
-class TaskView:
-    """One task as ``tasks list``/``show`` present it."""
-
-    message: TaskMessage
-    trusted: bool
-    schedule: Schedule | None
-    next_run: datetime | None
-    status: str
-    problem: str | None
-
-    @property
-    def name(self) -> str:
-        return self.message.name or "(malformed)"
-
-    @property
-    def zone(self) -> ZoneInfo | None:
-        return self.schedule.zone if self.schedule is not None else None
-
-
-def view(message: TaskMessage, trusted: bool, default_zone: ZoneInfo) -> TaskView:
-    """Parse everything about a task (the full parse: listings are by hand, not every minute)."""
-    task = message.task
-    if task is None:
-        problem = str(message.error) if message.error else "no task found"
-        return TaskView(message, trusted, None, None, "invalid", problem)
-    try:
-        schedule = parse_schedule(task, default_zone)
-        next_run = stored_next_run(task, schedule)
-        if next_run is None:
-            raise TaskFormatError("next_run", "is missing")
-    except (TaskFormatError, ValueError, ArithmeticError, TypeError) as error:
-        return TaskView(message, trusted, schedule_or_none(task, default_zone), None, "invalid", str(error))
-    return TaskView(message, trusted, schedule, next_run, _status(task, trusted), None)
-
-
-def _status(task: Mapping[str, Any], trusted: bool) -> str:
-    if not trusted:
-        return "untrusted"
-    status = task.get("status")
-    if isinstance(status, str) and status:
-        return status
-    if is_paused(task):
-        return Status.PAUSED.value
-    if task.get("retry_of"):
-        return "retrying"
-    return "active"
-
-
-def row(item: TaskView) -> dict[str, Any]:
-    """A listing row (also the ``--json`` shape)."""
-    task = item.message.task or {}
-    zone = item.zone
-    local = utc = None
-    if item.next_run is not None and zone is not None:
-        local = f"{item.next_run.astimezone(zone):%Y-%m-%d %H:%M %Z}"
-        utc = f"{item.next_run:%Y-%m-%d %H:%M} UTC"
-    error = item.problem or task.get("last_error")
-    return {
-        "id": item.message.id,
-        "name": item.name,
-        "schedule": describe(item.schedule) if item.schedule is not None else task.get("schedule"),
-        "zone": zone.key if zone is not None else None,
-        "next_run_local": local,
-        "next_run_utc": utc,
-        "status": item.status,
-        "attempts": attempts_of(task),
-        "last_error": short_error(str(error), 120) if error else None,
-        "action": task.get("action_type") or ("self_task" if task else None),
-        "author": item.message.author_id,
-    }
-
-
-def _sort_key(item: dict[str, Any]) -> tuple[int, str, str]:
-    return (0 if item["next_run_utc"] else 1, item["next_run_utc"] or "", item["name"])
-
-
-def list_tasks(pc: PassContext, *, as_json: bool) -> None:
-    """``tasks list``: rows in ``report.details["tasks"]`` (JSON) or a table on stdout."""
-    channel_id = str(pc.settings.require("tasks_channel_id"))
-    trust = trust_for(pc)
-    default_zone = pc.settings.tasks_default_timezone
-    rows = sorted((row(view(message, trust.allows(message.author_id), default_zone))
-                   for message in _task_messages(pc, channel_id)), key=_sort_key)
-    counts: dict[str, int] = {}
-    for item in rows:
-        counts[item["status"]] = counts.get(item["status"], 0) + 1
-    breakdown = ", ".join(f"{number} {status}" for status, number in sorted(counts.items()))
-    noun = "task" if len(rows) == 1 else "tasks"
-    pc.report.summary = f"{len(rows)} {noun}" + (f" ({breakdown})" if breakdown else "")
-    if as_json:
-        pc.report.details["tasks"] = rows
-        return
-    from leaguectl.tasks.table import write_table
-
-    runtime = pc.runtime
-    write_table(runtime.stdout, rows, rich=runtime.stdout_is_terminal(), width=runtime.terminal_width())
-
-
-# ---------------------------------------------------------------------------------- one task
-
-
-@dataclass(frozen=True)
-class Found:
-    message: TaskMessage
-    trust: Trust
-
-
-def find_task(pc: PassContext, ref: str) -> Found:
-    """The task message named by id or (case-insensitive) name; UsageError if none or several."""
-    channel_id = str(pc.settings.require("tasks_channel_id"))
-    trust = trust_for(pc)
-    wanted = ref.strip()
-    by_id = wanted.isascii() and wanted.isdigit()
-    matches: list[TaskMessage] = []
-    for message in _task_messages(pc, channel_id):
-        if by_id and message.id == wanted:
-            return Found(message, trust)
-        if message.task is not None and task_name(message.task).lower() == wanted.lower():
-            matches.append(message)
-    if not matches:
-        raise UsageError(f"no task {'message ' if by_id else 'named '}{wanted!r} in the tasks channel "
-                         "(see `leaguectl tasks list`)")
-    if len(matches) > 1:
-        ids = ", ".join(message.id for message in matches)
-        raise UsageError(f"{len(matches)} tasks are named {wanted!r} (messages {ids}); give the message id")
-    return Found(matches[0], trust)
-
-
-def show_task(pc: PassContext, ref: str) -> None:
-    """``tasks show``: the task's row, JSON and next runs, in the report's details."""
-    found = find_task(pc, ref)
-    message = found.message
-    item = view(message, found.trust.allows(message.author_id), pc.settings.tasks_default_timezone)
-    details = pc.report.details
-    details["task"] = row(item)
-    if message.task is not None:
-        details["json"] = message.task
-        state = status_text(message.task)
-        if state:
-            details["task"]["state"] = state
-    if item.schedule is not None and item.next_run is not None:
-        try:
-            details["next_runs"] = preview_rows(item.schedule, item.next_run)
-        except (ValueError, ArithmeticError) as error:
-            pc.report.error(f"task {item.name!r}: its next runs cannot be computed: {error}", item=message.id)
-    if item.problem:
-        pc.report.error(f"task {item.name!r} is malformed: {item.problem}", item=message.id)
-    pc.report.summary = f"{item.name!r} ({item.status})"
+# ---------------------------------------------------------------------------------- changes
 
 
 def change_task(pc: PassContext, ref: str, verb: str) -> None:
     """``tasks remove|pause|resume``."""
     channel_id = str(pc.settings.require("tasks_channel_id"))
     found = find_task(pc, ref)
-    message = found.message
-    name = message.name or f"message {message.id}"
+    entry = found.entry
+    name = entry.name or f"message {entry.message_id}"
     if verb == "remove":
         if not pc.dry_run:
-            pc.discord.delete_message(channel_id, message.id, reason="leaguectl tasks remove")
-        pc.report.action("remove", f"task {name!r}", message=message.id)
+            pc.discord.delete_message(channel_id, entry.message_id, reason="leaguectl tasks remove")
+        pc.report.action("remove", f"task {name!r}", message=entry.message_id)
         pc.report.summary = f"{'would remove' if pc.dry_run else 'removed'} task {name!r}"
         return
-    task = message.task
-    if task is None:
-        raise UsageError(f"task message {message.id} is malformed ({message.error}); fix it or remove it")
-    if not found.trust.allows(message.author_id):
-        raise UsageError(f"task {name!r} was written by {message.author_id}, who is not trusted, so run-due-tasks "
+    if isinstance(entry, TaskProblem):
+        raise UsageError(f"task message {entry.message_id} is malformed ({entry.field}: {entry.problem}); "
+                         "fix it or remove it")
+    if not found.trust.allows(entry.author_id):
+        raise UsageError(f"task {name!r} was written by {entry.author_id}, who is not trusted, so run-due-tasks "
                          "ignores it; remove it, or trust its author (TASKS_TRUSTED_USERS)")
-    default_zone = pc.settings.tasks_default_timezone
-    updated = _paused(task, pc.now, default_zone) if verb == "pause" else _resumed(task, pc.now, default_zone)
+    updated = _paused(entry, pc.now) if verb == "pause" else _resumed(entry, pc.now)
     if updated is None:
-        pc.report.skip(f"task {name!r} is already {'paused' if verb == 'pause' else 'active'}", item=message.id)
+        pc.report.skip(f"task {name!r} is already {'paused' if verb == 'pause' else 'active'}", item=entry.message_id)
         pc.report.summary = f"task {name!r}: nothing to change"
         return
-    schedule = schedule_or_none(updated, default_zone)
-    zone = schedule.zone if schedule is not None else zone_or_default(updated, default_zone)
-    facts: dict[str, Any] = {"message": message.id}
-    if verb == "resume" and updated.get("next_run"):
-        facts["next_run"] = updated["next_run"]
+    facts: dict[str, Any] = {"message": entry.message_id}
+    if verb == "resume" and updated.next_run_value:
+        facts["next_run"] = updated.next_run_value
     if not pc.dry_run:
         try:
-            written = write_task(pc.discord, channel_id, message.id, updated, schedule=schedule, zone=zone)
+            written = write_task(pc.discord, channel_id, updated, schedule=schedule_of(updated))
         except TaskTooLong as error:
             raise UsageError(f"task {name!r}: {error}") from None
-        if written.message_id != message.id:
+        if written.message_id != entry.message_id:
             facts["new_message"] = written.message_id
     pc.report.action(verb, f"task {name!r}", **facts)
     pc.report.summary = f"{'would ' + verb if pc.dry_run else verb + 'd'} task {name!r}"
 
 
-def _paused(task: TaskDict, now: datetime, default_zone: ZoneInfo) -> TaskDict | None:
-    if is_paused(task):
+def _paused(head: TaskHead, now: datetime) -> TaskHead | None:
+    if head.state.stopped:
         return None
-    return pause(without(task, "status"), now, zone_or_default(task, default_zone))
+    return paused(head.rewritten(changed(head.fields, status=REMOVE)), now, head.zone)
 
 
-def _resumed(task: TaskDict, now: datetime, default_zone: ZoneInfo) -> TaskDict | None:
+def _resumed(head: TaskHead, now: datetime) -> TaskHead | None:
     """Active again, errors cleared; a missing or past ``next_run`` moves to the next slot.
 
     Applies to paused tasks, claims left behind, tasks waiting for a retry, and tasks without a
@@ -397,27 +255,24 @@ def _resumed(task: TaskDict, now: datetime, default_zone: ZoneInfo) -> TaskDict 
     A one-time task whose time has passed (a kept missed task, a stale claim) is due at once:
     the next ``run-due-tasks`` pass runs it.
     """
-    stuck = task.get("status") == Status.RUNNING.value or bool(task.get("retry_of")) or task.get("next_run") is None
-    if not is_paused(task) and not stuck:
+    stuck = head.state is State.RUNNING or head.retrying or head.next_run_value is None
+    if not head.state.stopped and not stuck:
         return None
-    resumed = without(task, "status", "paused_at", "claimed_at", "attempts", "last_error", "retry_of", "paused")
-    resumed["active"] = True
+    resumed = head.rewritten(changed(head.fields, status=REMOVE, paused_at=REMOVE, claimed_at=REMOVE,
+                                     attempts=REMOVE, last_error=REMOVE, retry_of=REMOVE, paused=REMOVE,
+                                     active=True))
     try:
-        schedule = parse_schedule(resumed, default_zone)
-        stored = stored_next_run(resumed, schedule)
+        schedule, stored = read_schedule(resumed)
     except ValueError as error:
-        raise UsageError(f"task {task_name(task)!r} cannot be resumed: {error}") from None
+        raise UsageError(f"task {head.name!r} cannot be resumed: {error}") from None
     zone = schedule.zone
     if stored is not None and stored > now:
         return resumed
     if schedule.one_time:
-        resumed["next_run"] = stamp(now, zone)
-        return resumed
+        return resumed.rewritten(changed(resumed.fields, next_run=stamp(now, zone)))
     if stored is None:
-        resumed["next_run"] = stamp(first_run(schedule, now), zone)
-        return resumed
+        return resumed.rewritten(changed(resumed.fields, next_run=stamp(first_run(schedule, now), zone)))
     decision = due_runs(schedule, stored, now, timedelta(0))
     if decision.status is DueStatus.DUE and decision.next_run is not None:
-        resumed["next_run"] = stamp(decision.next_run, zone)
+        return resumed.rewritten(changed(resumed.fields, next_run=stamp(decision.next_run, zone)))
     return resumed
-

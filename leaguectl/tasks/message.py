@@ -1,31 +1,17 @@
-"""Task messages: read the task JSON out of a message, and write tasks in one canonical layout.
+"""Task messages: find the task JSON in a message's text (every layout the original tool used).
 
-Reading (task-channel.md §1.2-1.3). The header above the JSON changed with every version of
-the original tool, so it is ignored: the task is the first ```` ```json ```` block, else the
-first fenced block, else the whole message when it is bare JSON. ``\\u`` escapes (four hex digits) (the tool
-writes emoji that way) and ``null`` values are plain JSON. A block that does not parse is tried
-up to the next few closing fences, because the original tool did not escape backticks inside
-strings. A message with neither a fence nor a leading ``{`` and no task header is not a task
-(chatter); anything else that does not give a JSON object is a malformed task, reported with
-the field ``json``.
+The header above the JSON changed with every version of the original tool
+(task-channel.md §1.2-1.3), so it is ignored: a message that starts with ``{`` is bare JSON
+(even when its strings hold a code fence); else the task is the first ```` ```json ```` block,
+else the first fenced block. ``\\u`` escapes (the tool writes emoji that way) and ``null``
+values are plain JSON. A block that does not parse is tried up to the next few closing fences,
+because the original tool did not escape backticks inside strings. A message with neither a
+fence nor a leading ``{`` and no task header is not a task (chatter); anything else that does
+not give a JSON object is a malformed task, reported with the field ``json``. Integers longer
+than 4300 digits and nesting deeper than :data:`MAX_DEPTH` are malformed too.
 
-Writing. One layout, whatever the task was written in before::
-
-    📋 **Task: {name}**
-    ├─ Description: {description}
-    ├─ Schedule: {schedule in words} ({zone})
-    ├─ Next Run: {local} ({UTC})
-    ├─ Status: {status, attempts, last error}      (only when there is one)
-    └─ Action: {action}
-
-    ```json
-    {the task, indent 2, keys in the tool's order}
-    ```
-
-Backticks inside JSON strings are written as ``\\u0060`` so no string can close the fence. When
-this is longer than Discord's 2000 characters, the header shrinks to its first line, then the
-JSON loses its indentation; when even that is too long the task cannot be written
-(:class:`TaskTooLong`) and the caller leaves the message as it is.
+This module only finds the JSON object; :mod:`leaguectl.tasks.model` reads its fields, and
+:mod:`leaguectl.tasks.render` writes tasks back.
 """
 
 from __future__ import annotations
@@ -33,19 +19,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
-from json.encoder import encode_basestring
 from typing import Any
 
-from leaguectl.schedule import Schedule, describe, parse_timestamp
-from leaguectl.tasks.fields import TaskDict, attempts_of, canonical_order, short_error, snowflake, task_name
+from leaguectl.tasks.fields import TaskDict
 
-CONTENT_LIMIT = 2000
 _FENCE = "```"
 _JSON_FENCE = "```json"
 _HEADER_MARK = "**Task:"
 _MAX_FENCE_TRIES = 8
-_HEADER_TEXT_LIMIT = 150
 
 
 class TaskFormatError(ValueError):
@@ -57,32 +38,15 @@ class TaskFormatError(ValueError):
         super().__init__(f"{field}: {problem}")
 
 
-class TaskTooLong(ValueError):
-    """The canonical rendering of a task exceeds Discord's 2000 characters."""
-
-    def __init__(self, length: int) -> None:
-        self.length = length
-        super().__init__(
-            f"the task message would be {length} characters, over Discord's {CONTENT_LIMIT}; "
-            "shorten action_template or description"
-        )
-
-
 @dataclass(frozen=True, slots=True)
 class TaskMessage:
-    """One message of the tasks channel: who wrote it, and its task or why it has none."""
+    """One message of the tasks channel: who wrote it, and its task object or why it has none."""
 
     id: str
     author_id: str
     task: TaskDict | None
     error: TaskFormatError | None = None
     title: str | None = None  # the header's task name, kept for malformed tasks
-
-    @property
-    def name(self) -> str:
-        if self.task is not None:
-            return task_name(self.task)
-        return self.title or ""
 
 
 def read_message(message: Mapping[str, Any]) -> TaskMessage | None:
@@ -101,6 +65,10 @@ def read_message(message: Mapping[str, Any]) -> TaskMessage | None:
 
 def parse_content(content: str) -> TaskDict | TaskFormatError | None:
     """The task object of a message's text; a :class:`TaskFormatError`; None for chatter."""
+    if content[:1] == "{" or content.lstrip()[:1] == "{":
+        bare = _load(content.strip())
+        if not isinstance(bare, TaskFormatError) or _FENCE not in content:
+            return bare  # bare JSON, also when its strings hold a code fence
     start = content.find(_JSON_FENCE)
     if start < 0 and _FENCE in content:
         start = content.lower().find(_JSON_FENCE)
@@ -112,9 +80,6 @@ def parse_content(content: str) -> TaskDict | TaskFormatError | None:
         if isinstance(parsed, TaskFormatError) and _HEADER_MARK not in content:
             return None  # a code block in a chat message, not a task
         return parsed
-    stripped = content.strip()
-    if stripped.startswith("{"):
-        return _load(stripped)
     if _HEADER_MARK in content:
         return TaskFormatError("json", "the message has a task header but no ```json block")
     return None
@@ -164,161 +129,33 @@ def _parse_fenced(content: str, begin: int) -> TaskDict | TaskFormatError:
     return first
 
 
+MAX_DEPTH = 16
+"""Deepest nesting of arrays and objects a task may hold (the tool's tasks are flat)."""
+
+
 def _load(text: str) -> TaskDict | TaskFormatError:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         return TaskFormatError("json", f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
     except RecursionError:
-        return TaskFormatError("json", "invalid JSON: nested too deeply")
+        return TaskFormatError("json", f"invalid JSON: nested more than {MAX_DEPTH} levels deep")
+    except ValueError as exc:  # an integer of more than 4300 digits
+        return TaskFormatError("json", f"invalid JSON: {' '.join(str(exc).split()[:8])}")
     if not isinstance(value, dict):
         return TaskFormatError("json", f"the JSON is {type(value).__name__}, not an object")
+    if _too_deep(value):
+        return TaskFormatError("json", f"invalid JSON: nested more than {MAX_DEPTH} levels deep")
     return value
 
 
-# ------------------------------------------------------------------------------------ writing
-
-
-def render(
-    task: Mapping[str, Any], *, schedule: Schedule | None, zone: tzinfo, next_run: datetime | None = None
-) -> str:
-    """The canonical message for ``task``; raises :class:`TaskTooLong` past 2000 characters.
-
-    ``schedule`` (when the task has a valid one) describes it in the header; ``zone`` is the
-    zone the header's local times are shown in; ``next_run``, when the caller knows the
-    instant, saves parsing the task's ``next_run`` again.
-    """
-    ordered = canonical_order(task)
-    header = _header_lines(ordered, schedule, zone, next_run)
-    shortest = 0
-    for lines, indent in ((header, 2), (header[:1], 2), (header[:1], None)):
-        text = "\n".join(lines) + "\n\n```json\n" + _json_text(ordered, indent) + "\n```"
-        if len(text) <= CONTENT_LIMIT:
-            return text
-        shortest = len(text)
-    raise TaskTooLong(shortest)
-
-
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_SCALAR = json.JSONEncoder(ensure_ascii=False)
-_LITERALS: dict[bool | None, str] = {None: "null", True: "true", False: "false"}
-
-
-def _json_text(task: Mapping[str, Any], indent: int | None) -> str:
-    """``json.dumps(task, indent=indent, ensure_ascii=False)``, built faster, with backticks escaped.
-
-    The standard library drops to its pure-Python encoder whenever ``indent`` is set; a task is
-    a flat object, so each value is encoded by the C encoder and the lines are joined here
-    (nested values fall back to ``json.dumps`` with the same indentation).
-    """
-    if indent:
-        pad = " " * indent
-        lines = [f"{pad}{encode_basestring(key)}: {_indented_value(value, indent)}" for key, value in task.items()]
-        text = "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
-    else:
-        text = _COMPACT.encode(task)
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate from a \\ud800-\\udfff escape: keep it escaped
-            separators = (",", ": ") if indent else (",", ":")
-            text = json.dumps(task, indent=indent, ensure_ascii=True, separators=separators)
-    return text.replace("`", "\\u0060")
-
-
-def _indented_value(value: Any, indent: int) -> str:
-    if isinstance(value, str):
-        return encode_basestring(value)
-    if value is None or isinstance(value, bool):
-        return _LITERALS[value]
-    if isinstance(value, int):
-        return int.__repr__(value)
-    if isinstance(value, dict | list) and value:
-        return json.dumps(value, indent=indent, ensure_ascii=False).replace("\n", "\n" + " " * indent)
-    return _SCALAR.encode(value)
-
-
-def _inline(value: object, limit: int = _HEADER_TEXT_LIMIT) -> str:
-    """Header-safe text: one line, no backticks (they could open a fence), not too long."""
-    text = short_error(str(value), limit).replace("`", "'")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
-
-
-def _header_lines(
-    task: Mapping[str, Any], schedule: Schedule | None, zone: tzinfo, next_run: datetime | None
-) -> list[str]:
-    lines = [f"📋 **Task: {_inline(task_name(task), 100)}**"]
-    description = task.get("description")
-    if isinstance(description, str) and description.strip():
-        lines.append(f"├─ Description: {_inline(description)}")
-    lines.append(f"├─ Schedule: {_schedule_text(task, schedule)}")
-    shown_zone = schedule.zone if schedule else zone
-    next_text = when_text(next_run, shown_zone) if next_run is not None else _next_run_text(task, shown_zone)
-    lines.append(f"├─ Next Run: {next_text}")
-    status = status_text(task)
-    if status:
-        lines.append(f"├─ Status: {_inline(status, 250)}")
-    lines.append(f"└─ Action: {_inline(action_text(task))}")
-    return lines
-
-
-def _schedule_text(task: Mapping[str, Any], schedule: Schedule | None) -> str:
-    if schedule is None:
-        return _inline(task.get("schedule"), 80)
-    return f"{_inline(describe(schedule), 100)} ({schedule.zone.key})"
-
-
-def _next_run_text(task: Mapping[str, Any], zone: tzinfo) -> str:
-    value = task.get("next_run")
-    if value is None:
-        return "—"
-    try:
-        moment = parse_timestamp(value, zone, "next_run")
-    except ValueError:
-        return _inline(value, 40)
-    return when_text(moment, zone)
-
-
-def when_text(moment: datetime, zone: tzinfo) -> str:
-    """``2026-11-23 09:00 CET (08:00 UTC)``; the UTC date is shown when it differs."""
-    local = moment.astimezone(zone)
-    utc = moment.astimezone(UTC)
-    utc_text = f"{utc:%H:%M} UTC" if utc.date() == local.date() else f"{utc:%Y-%m-%d %H:%M} UTC"
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({utc_text})"
-
-
-def status_text(task: Mapping[str, Any]) -> str:
-    """Status, attempts and last error in a few words; empty for a plain active task."""
-    parts: list[str] = []
-    status = task.get("status")
-    if isinstance(status, str) and status:
-        parts.append(status)
-    elif task.get("active") is False:
-        parts.append("inactive")
-    attempts = attempts_of(task)
-    if attempts:
-        parts.append(f"{attempts} failed attempt{'s' if attempts != 1 else ''}")
-    if task.get("retry_of"):
-        parts.append(f"retrying the run of {task['retry_of']}")
-    error = task.get("last_error")
-    if isinstance(error, str) and error:
-        parts.append(f"last error: {error}")
-    return " · ".join(parts)
-
-
-def action_text(task: Mapping[str, Any]) -> str:
-    """What the task does, for the header and listings."""
-    kind = task.get("action_type") or "self_task"
-    target = task.get("action_target")
-    target_id = snowflake(target)
-    if kind == "user_reminder":
-        return f"user_reminder → DM to user {target_id or target}"
-    if kind == "channel_post":
-        return f"channel_post → <#{target_id}>" if target_id else f"channel_post → {target}"
-    if kind == "self_task":
-        return f"self_task → <#{target_id}>" if target_id else "self_task → agent / heartbeat log"
-    return f"{kind} → {target}"
+def _too_deep(task: TaskDict) -> bool:
+    """True when arrays and objects nest deeper than :data:`MAX_DEPTH` (checked without recursion)."""
+    pending: list[tuple[object, int]] = [(value, 1) for value in task.values() if isinstance(value, dict | list)]
+    while pending:
+        value, depth = pending.pop()
+        if depth >= MAX_DEPTH:
+            return True
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False

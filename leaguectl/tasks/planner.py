@@ -24,55 +24,44 @@ Misfire. A recurring task overdue by many periods runs once and moves to the fir
 now. A one-time task later than ``TASKS_MISFIRE_GRACE_SECONDS`` is missed: removed, or kept
 paused with a note when ``TASKS_KEEP_MISSED``.
 
-Speed. Most tasks are not due, so the planner first reads ``next_run`` with
-``datetime.fromisoformat`` alone and stops there when it is in the future; the schedule, the
-action and the rendering are parsed only for due tasks (a bad schedule is reported when the
-task falls due, and always by ``tasks list``).
+Speed. Most tasks are not due, so the planner first looks at the task head's ``due_hint``
+(``next_run`` read with ``datetime.fromisoformat`` alone, see :mod:`leaguectl.tasks.model`) and
+stops there when it is in the future; the schedule, the action and the rendering are parsed
+only for due tasks (a bad schedule is reported when the task falls due, and always by
+``tasks list``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from leaguectl.schedule import (
-    DueStatus,
-    Schedule,
-    ScheduleError,
-    due_runs,
-    parse_schedule,
-    parse_timestamp,
-    stored_next_run,
+from leaguectl.schedule import DueStatus, Schedule, ScheduleError, due_runs, parse_timestamp
+from leaguectl.tasks.fields import short_error, stamp
+from leaguectl.tasks.model import (
+    REMOVE,
+    State,
+    Task,
+    TaskHead,
+    TaskProblem,
+    changed,
+    display,
+    error_field,
+    new_problem,
+    parse_task,
+    problem_of,
+    schedule_of,
 )
-from leaguectl.tasks.fields import (
-    ACTION_TYPES,
-    STATE_FIELDS,
-    TOOL_FIELDS,
-    Status,
-    TaskDict,
-    attempts_of,
-    is_paused,
-    short_error,
-    snowflake,
-    stamp,
-    task_name,
-    without,
-    zone_for,
-)
-from leaguectl.tasks.message import CONTENT_LIMIT, TaskFormatError, TaskMessage, TaskTooLong, render
+from leaguectl.tasks.render import TaskTooLong, render
 
 if TYPE_CHECKING:
     from leaguectl.settings import Settings
 
 NONCE_LENGTH = 25
-# Naive next_run values of an RRULE with its own DTSTART;TZID are read in that zone by the
-# full parse; the fast path reads them in the task zone, so it needs this much slack.
-_ZONE_SLACK = timedelta(hours=27)
 
 
 @dataclass(frozen=True)
@@ -88,6 +77,7 @@ class Policy:
     retry_base: timedelta = timedelta(minutes=1)
     retry_cap: timedelta = timedelta(hours=1)
     stale_claim_after: timedelta = timedelta(minutes=15)
+    tasks_channel_id: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -98,6 +88,7 @@ class Policy:
             keep_missed=settings.tasks_keep_missed,
             heartbeat_channel_id=settings.heartbeat_log_channel_id,
             letta_configured=bool(settings.letta_api_url and settings.letta_agent_id),
+            tasks_channel_id=settings.tasks_channel_id,
         )
 
 
@@ -128,16 +119,25 @@ class ActionSpec:
 class RunPlan:
     """A due task: the slot to run, the next one, the action, and the claim to write first."""
 
-    message_id: str
-    name: str
-    task: TaskDict
-    schedule: Schedule
+    task: Task
     slot: datetime
     next_slot: datetime | None
     late_by: timedelta
     action: ActionSpec
-    claim: TaskDict
+    claim: TaskHead
     claim_content: str
+
+    @property
+    def message_id(self) -> str:
+        return self.task.message_id
+
+    @property
+    def name(self) -> str:
+        return self.task.name
+
+    @property
+    def schedule(self) -> Schedule:
+        return self.task.schedule
 
     @property
     def finishes(self) -> bool:
@@ -152,6 +152,8 @@ class RunPlan:
 
 @dataclass(frozen=True)
 class Decision:
+    """What a pass does with one task message; ``name`` is the task's label for reports."""
+
     verdict: Verdict
     message_id: str
     name: str = ""
@@ -159,11 +161,14 @@ class Decision:
     field: str | None = None
     due_at: datetime | None = None
     run: RunPlan | None = None
-    update: TaskDict | None = None
+    update: TaskHead | None = None
     update_content: str | None = None
+    problem: TaskProblem | None = None
+    zone: ZoneInfo | None = None  # the task's zone, for showing ``due_at``
 
 
 def run_nonce(message_id: str, slot: datetime) -> str:
+    """The nonce of a run's post: the task's message and the slot (its identity across hosts and retries)."""
     digest = hashlib.sha256(f"{message_id}|{slot.astimezone(UTC).isoformat()}".encode()).hexdigest()
     return "t" + digest[: NONCE_LENGTH - 1]
 
@@ -172,7 +177,7 @@ def run_nonce(message_id: str, slot: datetime) -> str:
 
 
 def plan_message(
-    message: TaskMessage,
+    entry: TaskHead | TaskProblem,
     *,
     trusted: bool,
     now: datetime,
@@ -185,231 +190,159 @@ def plan_message(
     (year 1, ``every_99999999999_weeks``) make the task invalid, never the pass fail.
     """
     try:
-        return _plan(message, trusted=trusted, now=now, policy=policy, superseded_by=superseded_by)
-    except (ArithmeticError, ValueError, TypeError) as exc:
-        field = error_field(str(exc))
-        return Decision(Verdict.INVALID, message.id, message.name, f"cannot be scheduled: {exc}", field=field)
+        return _plan(entry, trusted=trusted, now=now, policy=policy, superseded_by=superseded_by)
+    except (ArithmeticError, ValueError, TypeError, LookupError, RecursionError) as exc:
+        fields = entry.fields if isinstance(entry, TaskHead) else None
+        return _invalid(new_problem(entry.message_id, entry.author_id, entry.name, error_field(str(exc)),
+                                    f"cannot be scheduled: {exc}", fields))
 
 
 def _plan(
-    message: TaskMessage, *, trusted: bool, now: datetime, policy: Policy, superseded_by: str | None
+    entry: TaskHead | TaskProblem, *, trusted: bool, now: datetime, policy: Policy, superseded_by: str | None
 ) -> Decision:
-    task = message.task
-    name = message.name
+    message_id, name = entry.message_id, entry.label
     if not trusted:
-        return Decision(Verdict.UNTRUSTED, message.id, name, f"written by {message.author_id or 'unknown'}, "
+        return Decision(Verdict.UNTRUSTED, message_id, name, f"written by {entry.author_id or 'unknown'}, "
                         "who is neither the bot nor a trusted user or role")
     if superseded_by is not None:
-        return Decision(Verdict.SUPERSEDED, message.id, name, f"replaced by message {superseded_by}")
-    if task is None:
-        error = message.error or TaskFormatError("json", "no task found")
-        return Decision(Verdict.INVALID, message.id, name, error.problem, field=error.field)
-    if is_paused(task):
-        return Decision(Verdict.PAUSED, message.id, name, "paused (active is false)")
-    if task.get("status") == Status.RUNNING.value:
-        return _plan_claimed(message.id, task, name, now, policy)
-    quick = quick_due_at(task, policy.default_zone)
-    if quick is not None and quick > now:
-        return Decision(Verdict.NOT_DUE, message.id, name, due_at=quick)
-    return _plan_due(message.id, task, name, now, policy)
+        return Decision(Verdict.SUPERSEDED, message_id, name, f"replaced by message {superseded_by}")
+    if isinstance(entry, TaskProblem):
+        return _invalid(entry)
+    if entry.state.stopped:
+        return Decision(Verdict.PAUSED, message_id, name, "paused (active is false)")
+    if entry.state is State.RUNNING:
+        return _plan_claimed(entry, now, policy)
+    if entry.due_hint is not None and entry.due_hint > now:
+        return Decision(Verdict.NOT_DUE, message_id, name, due_at=entry.due_hint, zone=entry.zone)
+    task = parse_task(entry)
+    if isinstance(task, TaskProblem):
+        return _invalid(task)
+    return _plan_due(task, now, policy)
 
 
-def quick_due_at(task: Mapping[str, Any], default_zone: ZoneInfo) -> datetime | None:
-    """A cheap lower bound of ``next_run`` (UTC), or None when only the full parse can tell."""
-    value = task.get("next_run")
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is not None:
-            return moment.astimezone(UTC)
-        zone = zone_for(task, default_zone)
-        instant = moment.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-    schedule = task.get("schedule")
-    if isinstance(schedule, str) and "TZID" in schedule.upper():
-        return instant - _ZONE_SLACK
-    return instant
+def _invalid(problem: TaskProblem) -> Decision:
+    return Decision(Verdict.INVALID, problem.message_id, problem.label, problem.problem, field=problem.field,
+                    problem=problem)
 
 
-def _plan_claimed(message_id: str, task: TaskDict, name: str, now: datetime, policy: Policy) -> Decision:
+def _plan_claimed(head: TaskHead, now: datetime, policy: Policy) -> Decision:
+    claimed_value = head.fields.get("claimed_at")
     claimed_at: datetime | None
     try:
-        claimed_at = parse_timestamp(task.get("claimed_at"), UTC, "claimed_at")
-    except ScheduleError:
+        claimed_at = parse_timestamp(claimed_value, UTC, "claimed_at")
+    except (ScheduleError, OverflowError):
         claimed_at = None
     if claimed_at is not None and now - claimed_at < policy.stale_claim_after:
-        return Decision(Verdict.IN_PROGRESS, message_id, name, f"claimed by another pass at {claimed_at:%H:%M:%S} UTC")
-    when = task.get("claimed_at") or "an unknown time"
+        return Decision(Verdict.IN_PROGRESS, head.message_id, head.label,
+                        f"claimed by another pass at {claimed_at:%H:%M:%S} UTC")
+    when = display(claimed_value, 40) if claimed_value else "an unknown time"
     note = (
         f"a pass claimed this run at {when} and stopped before finishing; the action may not have "
         "run. `leaguectl tasks resume` runs it again, `leaguectl tasks remove` drops it"
     )
-    update = pause(without(task, "status"), now, policy.default_zone, note)
-    return _with_update(Decision(Verdict.STALE_CLAIM, message_id, name, note), update, policy)
+    update = paused(head.rewritten(changed(head.fields, status=REMOVE)), now, head.default_zone, note)
+    return _with_update(Decision(Verdict.STALE_CLAIM, head.message_id, head.label, note), update)
 
 
-def _plan_due(message_id: str, task: TaskDict, name: str, now: datetime, policy: Policy) -> Decision:
+def _plan_due(task: Task, now: datetime, policy: Policy) -> Decision:
+    message_id, name = task.message_id, task.head.label
+    due_at = task.next_run
+    if due_at is None:
+        return _invalid(problem_of(task.head, "next_run", "is missing (`leaguectl tasks resume` sets it)"))
     try:
-        schedule = parse_schedule(task, policy.default_zone)
-        due_at = _in_range("next_run", task, lambda: stored_next_run(task, schedule))
-        if due_at is None:
-            raise TaskFormatError("next_run", "is missing (`leaguectl tasks resume` sets it)")
-        retry_of = task.get("retry_of")
-        retry_slot = None if retry_of is None else _in_range(
-            "retry_of", task, lambda: parse_timestamp(retry_of, schedule.zone, "retry_of"))
         action = action_spec(task, policy)
-    except TaskFormatError as exc:
-        return Decision(Verdict.INVALID, message_id, name, exc.problem, field=exc.field)
-    except ValueError as exc:
-        field = error_field(str(exc))
-        return Decision(Verdict.INVALID, message_id, name, str(exc), field=field)
+    except NoTarget as error:
+        return _invalid(problem_of(task.head, "action_target", str(error)))
     if due_at > now:
-        return Decision(Verdict.NOT_DUE, message_id, name, due_at=due_at)
-    slot = due_at if retry_slot is None else min(retry_slot, due_at)
-    if schedule.one_time:
-        decision = due_runs(schedule, due_at, now, policy.grace)
-    else:
-        decision = due_runs(schedule, slot, now, policy.grace)
+        return Decision(Verdict.NOT_DUE, message_id, name, due_at=due_at, zone=task.zone)
+    schedule = task.schedule
+    slot = due_at if task.retry_of is None else min(task.retry_of, due_at)
+    decision = due_runs(schedule, due_at if schedule.one_time else slot, now, policy.grace)
     if decision.status is DueStatus.MISSED:
-        return _plan_missed(message_id, task, name, schedule, decision.late_by, now, policy)
-    claim = claim_task(task, schedule, slot, decision.next_run, now)
+        return _plan_missed(task, decision.late_by, now, policy)
+    claim = claimed(task, slot, decision.next_run, now)
     try:
-        content = render(claim, schedule=schedule, zone=schedule.zone, next_run=decision.next_run or due_at)
+        content = render(claim, schedule=schedule, next_run=decision.next_run or due_at)
     except TaskTooLong as exc:
-        return Decision(Verdict.INVALID, message_id, name, str(exc), field="message")
-    run = RunPlan(message_id, name, task, schedule, slot, decision.next_run, now - slot, action, claim, content)
-    return Decision(Verdict.RUN, message_id, name, due_at=due_at, run=run)
+        return _invalid(problem_of(task.head, "message", str(exc)))
+    run = RunPlan(task, slot, decision.next_run, now - slot, action, claim, content)
+    return Decision(Verdict.RUN, message_id, name, due_at=due_at, run=run, zone=task.zone)
 
 
-def _in_range(field: str, task: Mapping[str, Any], read: Callable[[], datetime | None]) -> datetime | None:
-    """``read()``, with a timestamp too close to year 1 or 9999 reported against ``field``."""
-    try:
-        return read()
-    except OverflowError:
-        raise TaskFormatError(field, f"{task.get(field)!r} is out of range") from None
-
-
-def _plan_missed(
-    message_id: str, task: TaskDict, name: str, schedule: Schedule, late_by: timedelta, now: datetime, policy: Policy
-) -> Decision:
+def _plan_missed(task: Task, late_by: timedelta, now: datetime, policy: Policy) -> Decision:
     minutes = int(late_by.total_seconds() // 60)
     reason = (
-        f"missed: due {stamp(now - late_by, schedule.zone)}, {minutes} min ago, later than the "
+        f"missed: due {stamp(now - late_by, task.zone)}, {minutes} min ago, later than the "
         f"{int(policy.grace.total_seconds())} s grace (TASKS_MISFIRE_GRACE_SECONDS)"
     )
-    decision = Decision(Verdict.MISSED, message_id, name, reason, due_at=now - late_by)
+    decision = Decision(Verdict.MISSED, task.message_id, task.head.label, reason, due_at=now - late_by)
     if not policy.keep_missed:
         return decision
-    kept = pause(task, now, schedule.zone, reason)
-    kept["status"] = Status.MISSED.value
-    return _with_update(decision, kept, policy, schedule)
+    kept = paused(task.head, now, task.zone, reason, status=State.MISSED)
+    return _with_update(decision, kept, task.schedule)
 
 
-def _with_update(decision: Decision, update: TaskDict, policy: Policy, schedule: Schedule | None = None) -> Decision:
-    zone = schedule.zone if schedule else zone_or_default(update, policy.default_zone)
+def _with_update(decision: Decision, update: TaskHead, schedule: Schedule | None = None) -> Decision:
     try:
-        content = render(update, schedule=schedule or schedule_or_none(update, policy.default_zone), zone=zone)
+        content = render(update, schedule=schedule or schedule_of(update))
     except TaskTooLong as exc:
-        return Decision(Verdict.INVALID, decision.message_id, decision.name, str(exc), field="message")
+        return _invalid(problem_of(update, "message", str(exc)))
     return Decision(
         decision.verdict, decision.message_id, decision.name, decision.reason, decision.field, decision.due_at,
         update=update, update_content=content,
     )
 
 
-def zone_or_default(task: Mapping[str, Any], default: ZoneInfo) -> ZoneInfo:
-    try:
-        return zone_for(task, default)
-    except ScheduleError:
-        return default
-
-
-def schedule_or_none(task: Mapping[str, Any], default: ZoneInfo) -> Schedule | None:
-    """The task's schedule when it parses, for headers of tasks being paused or kept."""
-    try:
-        return parse_schedule(task, default)
-    except (ValueError, ArithmeticError, TypeError):
-        return None
-
-
-_ERROR_FIELDS = frozenset(TOOL_FIELDS) | frozenset(STATE_FIELDS)
-
-
-def error_field(message: str) -> str:
-    """The field a ScheduleError names (its first word), ``schedule`` when it names none."""
-    first = message.split(" ", 1)[0]
-    return first if first in _ERROR_FIELDS else "schedule"
-
-
 # ---------------------------------------------------------------------------------- actions
 
 
-def action_spec(task: Mapping[str, Any], policy: Policy) -> ActionSpec:
-    """Where and what a task sends; raises :class:`TaskFormatError` naming the bad field.
+class NoTarget(ValueError):
+    """A task whose action has nowhere to go under the current settings."""
 
-    ``action_type`` null (the tool has no default) means ``self_task``, whose default target
-    is the heartbeat log, as in the tool's "smart default".
+
+def action_spec(task: Task, policy: Policy) -> ActionSpec:
+    """Where and what a task sends, given the settings (the heartbeat log, the Letta agent).
+
+    ``self_task`` without a channel of its own goes to the agent when Letta is configured,
+    else to the heartbeat log, as in the tool's "smart default". No action may post into the
+    tasks channel: the bot's post would be read as a task by the next pass, so a task could
+    create tasks (raises :class:`NoTarget`).
     """
-    kind = task.get("action_type")
-    if kind is None or (isinstance(kind, str) and not kind.strip()):
-        kind = "self_task"
-    if not isinstance(kind, str) or kind.strip() not in ACTION_TYPES:
-        raise TaskFormatError("action_type", f"{kind!r} is not one of {', '.join(ACTION_TYPES)}")
-    kind = kind.strip()
-    target = task.get("action_target")
-    target_id = snowflake(target)
-    if kind == "user_reminder":
-        if target_id is None:
-            raise TaskFormatError("action_target", f"{target!r} is not a Discord user id")
-        return ActionSpec(kind, _post_text(task, "⏰ Reminder"), user_id=target_id)
-    if kind == "channel_post":
-        if target_id is None:
-            raise TaskFormatError("action_target", f"{target!r} is not a Discord channel id")
-        return ActionSpec(kind, _post_text(task, "⏰ Reminder"), channel_id=target_id)
-    channel = target_id or policy.heartbeat_channel_id
+    action = task.action
+    if action.kind == "user_reminder":
+        return ActionSpec(action.kind, action.text, user_id=action.target_id)
+    if action.kind == "channel_post":
+        _refuse_tasks_channel(action.target_id, policy, "its channel")
+        return ActionSpec(action.kind, action.text, channel_id=action.target_id)
+    channel = action.target_id or policy.heartbeat_channel_id
     if not policy.letta_configured and channel is None:
-        raise TaskFormatError(
-            "action_target",
+        raise NoTarget(
             "self_task has nowhere to go: give a channel id, or set HEARTBEAT_LOG_CHANNEL_ID, "
-            "or LETTA_API_URL and LETTA_AGENT_ID",
+            "or LETTA_API_URL and LETTA_AGENT_ID"
         )
-    return ActionSpec(kind, _post_text(task, "🧠 Scheduled task"), channel_id=channel, letta=policy.letta_configured)
+    _refuse_tasks_channel(channel, policy, "its channel" if action.target_id else "HEARTBEAT_LOG_CHANNEL_ID")
+    return ActionSpec(action.kind, action.text, channel_id=channel, letta=policy.letta_configured)
 
 
-def _post_text(task: Mapping[str, Any], label: str) -> str:
-    """The message a run posts: ``action_template``, else the name and description."""
-    template = task.get("action_template")
-    if isinstance(template, str) and template.strip():
-        text = template
-    else:
-        description = task.get("description")
-        text = f"{label}: {task_name(task)}"
-        if isinstance(description, str) and description.strip():
-            text += f"\n{description.strip()}"
-    if len(text) > CONTENT_LIMIT:
-        raise TaskFormatError("action_template", f"is {len(text)} characters; Discord allows {CONTENT_LIMIT}")
-    return text
+def _refuse_tasks_channel(channel_id: str | None, policy: Policy, what: str) -> None:
+    if channel_id is not None and channel_id == policy.tasks_channel_id:
+        raise NoTarget(f"{what} is the tasks channel, where the bot's post would be read as a new task; "
+                       "choose another channel")
 
 
 # ---------------------------------------------------------------------------------- updates
 
 
-def claim_task(task: TaskDict, schedule: Schedule, slot: datetime, next_slot: datetime | None,
-               now: datetime) -> TaskDict:
+def claimed(task: Task, slot: datetime, next_slot: datetime | None, now: datetime) -> TaskHead:
     """The task as written before its action runs (see the module docstring)."""
-    zone = schedule.zone
-    claimed = without(task, "attempts", "last_error", "retry_of", "claimed_at", "status")
-    claimed["last_run"] = stamp(slot, zone)
+    zone = task.zone
     if next_slot is None:
-        claimed["status"] = Status.RUNNING.value
-        claimed["claimed_at"] = stamp(now, zone)
-        if "attempts" in task:
-            claimed["attempts"] = task["attempts"]
+        fields = changed(task.head.fields, last_error=REMOVE, retry_of=REMOVE, last_run=stamp(slot, zone),
+                         status=State.RUNNING.value, claimed_at=stamp(now, zone))
     else:
-        claimed["next_run"] = stamp(next_slot, zone)
-    return claimed
+        fields = changed(task.head.fields, attempts=REMOVE, last_error=REMOVE, retry_of=REMOVE, claimed_at=REMOVE,
+                         status=REMOVE, last_run=stamp(slot, zone), next_run=stamp(next_slot, zone))
+    return task.head.rewritten(fields)
 
 
 def retry_delay(attempts: int, policy: Policy) -> timedelta:
@@ -421,44 +354,36 @@ def retry_delay(attempts: int, policy: Policy) -> timedelta:
 
 @dataclass(frozen=True)
 class FailureUpdate:
-    task: TaskDict
+    task: TaskHead
     outcome: str  # "retry", "next-slot" or "paused"
     retry_at: datetime | None = None
 
 
 def after_failure(plan: RunPlan, error: str, now: datetime, policy: Policy) -> FailureUpdate:
     """The task to write after its action failed: attempts, last_error, retry or pause."""
-    zone = plan.schedule.zone
-    attempts = attempts_of(plan.task) + 1
-    updated = without(plan.claim, "status", "claimed_at", "retry_of")
-    updated["attempts"] = attempts
-    updated["last_error"] = short_error(error)
+    zone = plan.task.zone
+    attempts = plan.task.head.attempts + 1
+    failed = plan.claim.rewritten(changed(plan.claim.fields, status=REMOVE, claimed_at=REMOVE, retry_of=REMOVE,
+                                          attempts=attempts, last_error=short_error(error)))
     if attempts >= policy.max_attempts:
         note = short_error(f"{error} (paused after {attempts} failed attempts; `leaguectl tasks resume` re-enables it)")
-        return FailureUpdate(pause(updated, now, zone, note), "paused")
+        return FailureUpdate(paused(failed, now, zone, note), "paused")
     retry_at = now + retry_delay(attempts, policy)
     if plan.next_slot is not None and retry_at >= plan.next_slot:
-        return FailureUpdate(updated, "next-slot")
-    updated["next_run"] = stamp(retry_at, zone)
-    updated["retry_of"] = stamp(plan.slot, zone)
-    return FailureUpdate(updated, "retry", retry_at)
+        return FailureUpdate(failed, "next-slot")
+    retry = changed(failed.fields, next_run=stamp(retry_at, zone), retry_of=stamp(plan.slot, zone))
+    return FailureUpdate(failed.rewritten(retry), "retry", retry_at)
 
 
-def pause(task: Mapping[str, Any], now: datetime, zone: ZoneInfo, note: str | None = None) -> TaskDict:
+def paused(head: TaskHead, now: datetime, zone: ZoneInfo, note: str | None = None,
+           status: State = State.PAUSED) -> TaskHead:
     """The task paused: ``active`` false (so the original scheduler skips it too)."""
-    paused = without(task, "claimed_at")
-    paused["active"] = False
-    paused["status"] = Status.PAUSED.value
-    paused["paused_at"] = stamp(now, zone)
-    if note:
-        paused["last_error"] = short_error(note)
-    return paused
+    extra = {} if note is None else {"last_error": short_error(note)}
+    return head.rewritten(changed(head.fields, claimed_at=REMOVE, active=False, status=status.value,
+                                  paused_at=stamp(now, zone), **extra))
 
 
-def finished(claim: Mapping[str, Any], now: datetime, zone: ZoneInfo) -> TaskDict:
+def finished(claim: TaskHead, now: datetime, zone: ZoneInfo) -> TaskHead:
     """A one-time task that ran but whose message could not be deleted."""
-    done = without(claim, "claimed_at")
-    done["active"] = False
-    done["status"] = Status.DONE.value
-    done["paused_at"] = stamp(now, zone)
-    return done
+    return claim.rewritten(changed(claim.fields, claimed_at=REMOVE, active=False, status=State.DONE.value,
+                                   paused_at=stamp(now, zone)))

@@ -19,20 +19,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from leaguectl.discord_rest import UNKNOWN_MESSAGE, DiscordError
 from leaguectl.tasks.actions import perform
-from leaguectl.tasks.fields import replaced_ids, stamp
-from leaguectl.tasks.message import TaskMessage, TaskTooLong, read_message, when_text
+from leaguectl.tasks.fields import short_error, stamp
+from leaguectl.tasks.model import TaskHead, TaskProblem, changed, display, read_task
+from leaguectl.tasks.notices import Notice, fingerprint, read_notice, update_notices
 from leaguectl.tasks.planner import Decision, Policy, RunPlan, Verdict, after_failure, finished, plan_message
+from leaguectl.tasks.render import TaskTooLong, when_text
 from leaguectl.tasks.store import Written, write_task
 
 if TYPE_CHECKING:
     from leaguectl.passrun import PassContext
-    from leaguectl.settings import Settings
 
 log = logging.getLogger("leaguectl.tasks")
 
@@ -55,6 +57,7 @@ class Trust:
         roles: Iterable[str],
         member_roles: Callable[[str], set[str]] | None = None,
     ) -> None:
+        self.bot_id = bot_id
         self._trusted = {bot_id, *users}
         self._roles = set(roles)
         self._member_roles = member_roles
@@ -96,7 +99,8 @@ class Scan:
     counts: dict[str, int] = field(default_factory=dict)
     work: list[Decision] = field(default_factory=list)
     notes: list[Decision] = field(default_factory=list)
-    next_due: tuple[datetime, str] | None = None
+    next_due: tuple[datetime, str, ZoneInfo | None] | None = None
+    notices: dict[str, list[Notice]] = field(default_factory=dict)
 
     def add(self, decision: Decision) -> None:
         self.tasks += 1
@@ -106,7 +110,7 @@ class Scan:
         elif decision.verdict is Verdict.NOT_DUE:
             due = decision.due_at
             if due is not None and (self.next_due is None or due < self.next_due[0]):
-                self.next_due = (due, decision.name)
+                self.next_due = (due, decision.name, decision.zone)
         elif decision.verdict is not Verdict.PAUSED:
             self.notes.append(decision)
 
@@ -117,31 +121,39 @@ def scan_channel(
     now: datetime,
     policy: Policy,
     checkpoint: Callable[[], None] | None = None,
+    bot_id: str | None = None,
 ) -> Scan:
-    """Plan every message of the channel (newest first, as Discord pages them)."""
+    """Plan every message of the channel (newest first, as Discord pages them).
+
+    ``bot_id``: the bot's problem notices (see :mod:`leaguectl.tasks.notices`) are collected.
+    """
     scan = Scan()
     replaced: dict[str, str] = {}
     for raw in messages:
         scan.messages += 1
         if checkpoint is not None and scan.messages % 100 == 0:
             checkpoint()
-        message = read_message(raw)
-        if message is None:
+        notice = read_notice(raw, bot_id) if bot_id is not None else None
+        if notice is not None:
+            scan.notices.setdefault(notice.task_id, []).append(notice)
             continue
-        trusted = trust(message.author_id)
-        _note_replacement(message, trusted, replaced)
-        scan.add(plan_message(message, trusted=trusted, now=now, policy=policy,
-                              superseded_by=replaced.get(message.id)))
+        entry = read_task(raw, policy.default_zone)
+        if entry is None:
+            continue
+        trusted = trust(entry.author_id)
+        if trusted and isinstance(entry, TaskHead):
+            _note_replacement(entry, replaced)
+        scan.add(plan_message(entry, trusted=trusted, now=now, policy=policy,
+                              superseded_by=replaced.get(entry.message_id)))
     scan.work.sort(key=_work_key)
     return scan
 
 
-def _note_replacement(message: TaskMessage, trusted: bool, replaced: dict[str, str]) -> None:
+def _note_replacement(head: TaskHead, replaced: dict[str, str]) -> None:
     """Remember ``replaces`` of trusted messages: the older copy they name is a leftover."""
-    if trusted and message.task is not None and "replaces" in message.task:
-        for old in replaced_ids(message.task["replaces"]):
-            if old != message.id:
-                replaced.setdefault(old, message.id)
+    for old in head.replaces:
+        if old != head.message_id:
+            replaced.setdefault(old, head.message_id)
 
 
 def _work_key(decision: Decision) -> tuple[int, float, str]:
@@ -167,27 +179,55 @@ def run_due_tasks(pc: PassContext) -> None:
     policy = Policy.from_settings(settings)
     now = pc.now
     trust = trust_for(pc)
-    scan = scan_channel(pc.discord.iter_messages(channel_id), trust.allows, now, policy, pc.checkpoint)
-    _report_notes(pc, scan.notes)
+    scan = scan_channel(pc.discord.iter_messages(channel_id), trust.allows, now, policy, pc.checkpoint,
+                        bot_id=trust.bot_id)
+    problems = _report_notes(pc, scan)
     tally = Tally()
     for decision in scan.work:
         pc.checkpoint()
-        _apply(pc, channel_id, decision, policy, tally)
-    pc.report.summary = _summary(pc, scan, tally, settings)
+        with pc.runtime.finishing_item():
+            _apply_isolated(pc, channel_id, decision, policy, tally)
+    pc.checkpoint()
+    update_notices(pc, channel_id, problems, scan.notices)
+    pc.report.summary = _summary(pc, scan, tally)
     pc.report.details["tasks"] = {"messages": scan.messages, "tasks": scan.tasks, **scan.counts}
 
 
-def _report_notes(pc: PassContext, notes: list[Decision]) -> None:
+def _report_notes(pc: PassContext, scan: Scan) -> list[TaskProblem]:
+    """Report problems and skips; a problem already in a notice is a warning (exit 0), see ``notices``.
+
+    Returns every current problem (each keeps or gets its notice).
+    """
     report = pc.report
-    for decision in notes:
+    problems: list[TaskProblem] = []
+    for decision in scan.notes:
         label = f"task {decision.name!r}" if decision.name else "task"
-        if decision.verdict is Verdict.INVALID:
-            report.error(f"{label} not run: {decision.field}: {decision.reason}; message left as it is",
-                         item=decision.message_id, field=decision.field)
+        if decision.verdict is Verdict.INVALID and decision.problem is not None:
+            problem = decision.problem
+            problems.append(problem)
+            text = f"{label} not run: {problem.describe()}; fix: {problem.fix}"
+            print_ = fingerprint(problem)
+            if any(notice.fingerprint == print_ for notice in scan.notices.get(problem.message_id, ())):
+                report.warn(f"{text}; reported before (its notice is in the tasks channel), so this pass still "
+                            "exits 0", item=problem.message_id, field=problem.field, problem=print_)
+            else:
+                report.error(f"{text}; message left as it is", item=problem.message_id, field=problem.field,
+                             problem=print_)
         elif decision.verdict is Verdict.UNTRUSTED:
             report.skip(f"{label} ignored: {decision.reason}", item=decision.message_id)
         else:
             report.skip(f"{label}: {decision.reason}", item=decision.message_id)
+    return problems
+
+
+def _apply_isolated(pc: PassContext, channel_id: str, decision: Decision, policy: Policy, tally: Tally) -> None:
+    """Apply one decision; a data problem in it is that task's error, never the end of the pass."""
+    try:
+        _apply(pc, channel_id, decision, policy, tally)
+    except (ValueError, TypeError, LookupError, ArithmeticError, RecursionError) as error:
+        label = f"task {decision.name!r}" if decision.name else "task"
+        pc.report.error(f"{label}: could not be handled ({type(error).__name__}: {display(error, 200)}); the other "
+                        "tasks went on", item=decision.message_id)
 
 
 def _apply(pc: PassContext, channel_id: str, decision: Decision, policy: Policy, tally: Tally) -> None:
@@ -211,17 +251,15 @@ def _run(pc: PassContext, channel_id: str, plan: RunPlan, policy: Policy, tally:
     written = _claim(pc, channel_id, plan, label)
     if written is None:
         return
-    # A re-posted task names the message it replaced; later writes in this pass must keep that.
-    carry = {"replaces": written.task["replaces"]} if written.reposted else {}
     result = perform(pc, plan, pc.now)
     if result.ok:
         tally.ran += 1
         if plan.finishes:
-            _finish(pc, channel_id, written.message_id, plan, carry, keep=written.leftover is not None)
+            _finish(pc, channel_id, written, plan, keep=written.leftover is not None)
         pc.report.action("run", label, result=result.detail, **facts)
         return
     tally.failed += 1
-    _record_failure(pc, channel_id, written.message_id, plan, result.detail, carry, policy)
+    _record_failure(pc, channel_id, written, plan, result.detail, policy)
 
 
 def _run_facts(plan: RunPlan) -> dict[str, Any]:
@@ -240,8 +278,7 @@ def _run_facts(plan: RunPlan) -> dict[str, Any]:
 def _claim(pc: PassContext, channel_id: str, plan: RunPlan, label: str) -> Written | None:
     """Write the claim; None (reported) when it could not be written, so the task does not run."""
     try:
-        written = write_task(pc.discord, channel_id, plan.message_id, plan.claim, schedule=plan.schedule,
-                             zone=plan.schedule.zone, content=plan.claim_content)
+        written = write_task(pc.discord, channel_id, plan.claim, schedule=plan.schedule, content=plan.claim_content)
     except TaskTooLong as error:
         pc.report.error(f"{label} not run: {error}; message left as it is", item=plan.message_id, field="message")
         return None
@@ -255,36 +292,45 @@ def _claim(pc: PassContext, channel_id: str, plan: RunPlan, label: str) -> Writt
     return written
 
 
-def _record_failure(pc: PassContext, channel_id: str, message_id: str, plan: RunPlan, error: str,
-                    carry: dict[str, Any], policy: Policy) -> None:
+def _carried(written: Written, task: TaskHead) -> TaskHead:
+    """``task`` in the message the claim was written to; a re-posted task keeps naming the one it replaced."""
+    fields = changed(task.fields, replaces=written.task.fields["replaces"]) if written.reposted else task.fields
+    return replace(task, message_id=written.message_id).rewritten(fields)
+
+
+def _record_failure(pc: PassContext, channel_id: str, written: Written, plan: RunPlan, error: str,
+                    policy: Policy) -> None:
     """Write attempts, last_error and the retry (or the pause) into the task; report the failure."""
     label, zone = f"task {plan.name!r}", plan.schedule.zone
     failure = after_failure(plan, error, pc.now, policy)
+    message_id = written.message_id
     if failure.outcome == "paused":
-        outcome = f"paused after {failure.task.get('attempts')} failed attempts"
+        outcome = f"paused after {failure.task.attempts} failed attempts"
     elif failure.retry_at is not None:
         outcome = f"retry at {when_text(failure.retry_at, zone)}"
     else:
         outcome = "next try at its next run"
-    pc.report.error(f"{label} failed: {error}; {outcome}", item=plan.message_id, attempts=failure.task.get("attempts"))
+    if failure.outcome != "paused" and plan.task.head.last_error == short_error(error):
+        pc.report.warn(f"{label} failed again the same way: {error}; {outcome} (reported when it first failed, "
+                       "so this pass still exits 0)", item=plan.message_id, attempts=failure.task.attempts)
+    else:
+        pc.report.error(f"{label} failed: {error}; {outcome}", item=plan.message_id, attempts=failure.task.attempts)
     try:
-        rewritten = write_task(pc.discord, channel_id, message_id, {**failure.task, **carry}, schedule=plan.schedule,
-                               zone=zone)
+        rewritten = write_task(pc.discord, channel_id, _carried(written, failure.task), schedule=plan.schedule)
     except (DiscordError, TaskTooLong) as problem:
         pc.report.error(f"{label}: could not record the failure in its message: {problem}", item=message_id)
         return
     _note_leftover(pc, label, rewritten.leftover, rewritten.leftover_problem)
 
 
-def _finish(
-    pc: PassContext, channel_id: str, message_id: str, plan: RunPlan, carry: dict[str, Any], *, keep: bool = False
-) -> None:
+def _finish(pc: PassContext, channel_id: str, written: Written, plan: RunPlan, *, keep: bool = False) -> None:
     """Delete a task after its last run; mark it done when the delete is refused.
 
     ``keep``: an old copy of this task could not be deleted when it was re-posted; this message's
     ``replaces`` is what keeps that copy from running, so it is marked done, not deleted.
     """
     problem: object = "an old copy of it could not be deleted"
+    message_id = written.message_id
     if not keep:
         try:
             pc.discord.delete_message(channel_id, message_id, reason="one-time task ran")
@@ -292,8 +338,8 @@ def _finish(
         except DiscordError as error:
             problem = error
     try:
-        write_task(pc.discord, channel_id, message_id, finished({**plan.claim, **carry}, pc.now, plan.schedule.zone),
-                   schedule=plan.schedule, zone=plan.schedule.zone)
+        write_task(pc.discord, channel_id, _carried(written, finished(plan.claim, pc.now, plan.schedule.zone)),
+                   schedule=plan.schedule)
     except (DiscordError, TaskTooLong) as error:
         pc.report.error(f"task {plan.name!r} ran but its message could neither be deleted ({problem}) nor "
                         f"marked done ({error}); it stays claimed and is never run again", item=message_id)
@@ -352,7 +398,7 @@ def _handle_stale(pc: PassContext, channel_id: str, decision: Decision) -> None:
     pc.report.action("pause", label, message=decision.message_id)
 
 
-def _summary(pc: PassContext, scan: Scan, tally: Tally, settings: Settings) -> str:
+def _summary(pc: PassContext, scan: Scan, tally: Tally) -> str:
     counts = scan.counts
     verb = "would run" if pc.dry_run else "ran"
     due = counts.get(Verdict.RUN.value, 0)
@@ -370,6 +416,6 @@ def _summary(pc: PassContext, scan: Scan, tally: Tally, settings: Settings) -> s
             parts.append(f"{number} {label}")
     text = ", ".join(parts)
     if scan.next_due is not None:
-        moment, name = scan.next_due
-        text += f"; next: {name!r} at {when_text(moment, settings.tasks_default_timezone)}"
+        moment, name, zone = scan.next_due
+        text += f"; next: {name!r} at {when_text(moment, zone or pc.settings.tasks_default_timezone)}"
     return text

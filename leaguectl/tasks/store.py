@@ -10,29 +10,33 @@ deleted instead of run (see ``runner``).
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from leaguectl.discord_rest import CANNOT_EDIT_OTHERS, EDIT_LIMIT_OLD_MESSAGE, DiscordError
+from leaguectl.discord_rest import CANNOT_EDIT_OTHERS, EDIT_LIMIT_OLD_MESSAGE, DiscordError, identity_nonce
 from leaguectl.schedule import Schedule
 from leaguectl.tasks.fields import with_replaced
-from leaguectl.tasks.message import render
+from leaguectl.tasks.model import TaskHead
+from leaguectl.tasks.render import render
 
 if TYPE_CHECKING:
     from leaguectl.discord_rest import DiscordClient
 
 REFUSED_EDIT_CODES = frozenset({EDIT_LIMIT_OLD_MESSAGE, CANNOT_EDIT_OTHERS})
+_TRANSITION_FIELDS = ("next_run", "last_run", "status", "attempts", "retry_of", "active")
+"""What a rewrite changes about a task's state: with the old message id, the identity of a re-post
+(two passes re-posting the same claim at once send the same nonce; times of processing are not in it)."""
 
 
 @dataclass(frozen=True)
 class Written:
-    """Where the task lives now; ``leftover`` is an old copy that could not be deleted."""
+    """Where the task lives now (``task`` is the value written, with its message id).
+
+    ``leftover`` is an old copy that could not be deleted.
+    """
 
     message_id: str
-    task: Mapping[str, Any]
+    task: TaskHead
     reposted: bool = False
     leftover: str | None = None
     leftover_problem: str | None = None
@@ -41,19 +45,18 @@ class Written:
 def write_task(
     discord: DiscordClient,
     channel_id: str,
-    message_id: str,
-    task: Mapping[str, Any],
+    task: TaskHead,
     *,
     schedule: Schedule | None,
-    zone: ZoneInfo,
     content: str | None = None,
 ) -> Written:
-    """Put ``task`` into the message ``message_id`` (edit, else post-new-then-delete-old).
+    """Put ``task`` into its message (edit, else post-new-then-delete-old).
 
     ``content`` is the already rendered task when the caller has it. Raises ``TaskTooLong``
     before any write when the replacement would not fit, and ``DiscordError`` for other refusals.
     """
-    text = content if content is not None else render(task, schedule=schedule, zone=zone)
+    message_id = task.message_id
+    text = content if content is not None else render(task, schedule=schedule)
     try:
         discord.edit_message(channel_id, message_id, content=text)
     except DiscordError as error:
@@ -61,11 +64,12 @@ def write_task(
             raise
     else:
         return Written(message_id, task)
-    replacement = with_replaced(task, message_id)
-    new_text = render(replacement, schedule=schedule, zone=zone)
-    nonce = "r" + hashlib.sha256(f"{message_id}\n{new_text}".encode()).hexdigest()[:24]
+    replacement = task.rewritten(with_replaced(task.fields, message_id))
+    new_text = render(replacement, schedule=schedule)
+    nonce = identity_nonce("task-repost", message_id, *(repr(task.fields.get(key)) for key in _TRANSITION_FIELDS))
     posted = discord.create_message(channel_id, content=new_text, nonce=nonce)
     new_id = str(posted["id"])
+    replacement = replace(replacement, message_id=new_id)
     try:
         discord.delete_message(channel_id, message_id, reason="task re-posted by leaguectl (edit refused)")
     except DiscordError as error:

@@ -31,12 +31,21 @@ def _cell(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
+def _shown(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as the table shows them: a zone taken from TASKS_DEFAULT_TIMEZONE is marked."""
+    return [{**item, "zone": f"{item['zone']} (default)"} if item.get("zone_from_default") and item.get("zone")
+            else item for item in rows]
+
+
 def _cells(rows: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{column.key: _cell(item.get(column.key)) for column in COLUMNS} for item in rows]
+    return [{column.key: _cell(item.get(column.key)) for column in COLUMNS} for item in _shown(rows)]
 
 
 def write_table(stream: TextIO, rows: Sequence[dict[str, Any]], *, rich: bool, width: int = 80) -> None:
-    """Write the tasks table: fitted to ``width`` with colours when ``rich``, else every column in full."""
+    """Write the tasks table: fitted to ``width`` with colours when ``rich``, else every column in full.
+
+    Under the table, each task that cannot run is listed with its problem and the fix.
+    """
     if not rows:
         stream.write("no tasks in the tasks channel\n")
         return
@@ -45,6 +54,17 @@ def write_table(stream: TextIO, rows: Sequence[dict[str, Any]], *, rich: bool, w
         _write_rich(stream, cells, width)
     else:
         stream.write("\n".join(plain_lines(COLUMNS, cells)) + "\n")
+    _write_fixes(stream, rows)
+
+
+def _write_fixes(stream: TextIO, rows: Sequence[dict[str, Any]]) -> None:
+    """After the table: how to fix each task that cannot run (never cut: it is what to do)."""
+    broken = [item for item in rows if item.get("fix")]
+    if not broken:
+        return
+    stream.write("\nTo fix:\n")
+    for item in broken:
+        stream.write(f"  {item['name']} (message {item['id']}): {item['last_error']}\n    fix: {item['fix']}\n")
 
 
 def _write_rich(stream: TextIO, cells: list[dict[str, str]], width: int) -> None:

@@ -116,7 +116,9 @@ def naive(moment: datetime, zone: ZoneInfo = BERLIN) -> str:
 
 
 def scenario(messages: list[dict[str, Any]] | None = None, **env: str) -> dict[str, Any]:
+    """A guild with a tasks channel; its league keeps Berlin time, so naive task times are Berlin's."""
     return {
+        "timezone": "Europe/Berlin",
         "discord": {
             "bot": {"id": BOT, "username": "League Bot"},
             "owner": {"id": OWNER, "username": "commissioner"},

@@ -275,3 +275,13 @@ def test_resume_gives_a_task_without_next_run_its_first_run(sandbox_cli_factory:
     assert "next_run" not in tasks(cli)["Old style"]
     cli.run_json("tasks", "resume", "Old style", at=NOW)
     assert tasks(cli)["Old style"]["next_run"] == "2026-03-02T09:00:00+01:00"
+
+
+def test_tasks_add_help_says_the_time_rules_precisely(capsys: pytest.CaptureFixture[str]) -> None:
+    result = invoke(["tasks", "add", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert result.exit_code == 0
+    assert "moves forward by the gap's length (02:30 on Berlin's spring-forward day runs at 03:30 CEST)" in text
+    assert "0 = Monday ... 6 = Sunday" in text and "day-of-week 0 and 7 are Sunday" in text
+    assert "'DTSTART:...Z' line makes the rule run in UTC" in text
+    assert "LEAGUE_TIMEZONE when only that is set" in text

@@ -8,14 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from leaguectl.schedule import parse_schedule
-from leaguectl.tasks.message import (
-    CONTENT_LIMIT,
-    TaskFormatError,
-    TaskTooLong,
-    parse_content,
-    read_message,
-    render,
-)
+from leaguectl.tasks.fields import CONTENT_LIMIT
+from leaguectl.tasks.message import TaskFormatError, parse_content, read_message
+from leaguectl.tasks.model import task_head
+from leaguectl.tasks.render import TaskTooLong, render
 from tests.tasks.helpers import BERLIN, BOT, GENERAL, layout_a, layout_b, layout_c, layout_d, tool_task
 
 TASK = tool_task(
@@ -94,7 +90,7 @@ def test_malformed_tasks_are_errors_naming_the_json(content: str, problem: str) 
 def test_a_malformed_task_keeps_its_header_name_for_reports() -> None:
     message = read_message({"id": "1", "author": {"id": BOT}, "content": "📋 **Task: Broken one**\n```json\n{\n```"})
     assert message is not None and message.task is None
-    assert message.name == "Broken one"
+    assert message.title == "Broken one"
     assert message.error is not None and message.error.field == "json"
 
 
@@ -107,7 +103,7 @@ def test_backticks_inside_a_template_written_by_the_original_tool_still_parse() 
 
 
 def _render(task: dict[str, object]) -> str:
-    return render(task, schedule=parse_schedule(task, BERLIN), zone=BERLIN)
+    return render(task_head(task, default_zone=BERLIN), schedule=parse_schedule(task, BERLIN))
 
 
 def test_rendering_round_trips_every_field_including_unknown_and_state_fields() -> None:
@@ -173,6 +169,6 @@ def test_a_lone_surrogate_from_a_bad_escape_is_written_escaped_and_round_trips()
 
 
 def test_when_text_shows_the_utc_date_when_it_differs() -> None:
-    from leaguectl.tasks.message import when_text
+    from leaguectl.tasks.render import when_text
 
     assert when_text(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), BERLIN) == "2026-03-02 00:30 CET (2026-03-01 23:30 UTC)"

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from leaguectl.tasks.message import TaskMessage, parse_content
+from leaguectl.tasks.message import parse_content
+from leaguectl.tasks.model import task_head
 from leaguectl.tasks.planner import (
     Decision,
     Policy,
@@ -25,7 +26,8 @@ POLICY = Policy(default_zone=BERLIN, heartbeat_channel_id=HEARTBEAT)
 
 def plan(task: dict[str, Any], now: datetime, *, policy: Policy = POLICY, trusted: bool = True,
          message_id: str = "1400000000000000001") -> Decision:
-    return plan_message(TaskMessage(message_id, BOT, task), trusted=trusted, now=now, policy=policy)
+    head = task_head(task, default_zone=policy.default_zone, message_id=message_id, author_id=BOT)
+    return plan_message(head, trusted=trusted, now=now, policy=policy)
 
 
 def run_of(decision: Decision) -> RunPlan:
@@ -37,29 +39,29 @@ def run_of(decision: Decision) -> RunPlan:
 def test_a_daily_task_at_its_slot_is_claimed_with_the_next_days_slot() -> None:
     task = tool_task("Daily", "daily", "2026-03-02T09:00:00", time="09:00")
     run = run_of(plan(task, datetime(2026, 3, 2, 8, 0, 20, tzinfo=UTC)))
-    assert run.claim["next_run"] == "2026-03-03T09:00:00+01:00"
-    assert run.claim["last_run"] == "2026-03-02T09:00:00+01:00"
+    assert run.claim.fields["next_run"] == "2026-03-03T09:00:00+01:00"
+    assert run.claim.fields["last_run"] == "2026-03-02T09:00:00+01:00"
     assert not run.finishes
-    assert parse_content(run.claim_content) == run.claim
+    assert parse_content(run.claim_content) == run.claim.fields
 
 
 def test_the_next_run_is_computed_from_the_slot_and_keeps_local_time_across_dst() -> None:
     task = tool_task("Daily", "daily", "2026-03-28T09:00:00", time="09:00")
     run = run_of(plan(task, datetime(2026, 3, 28, 8, 0, 45, tzinfo=UTC)))
-    assert run.claim["next_run"] == "2026-03-29T09:00:00+02:00"
+    assert run.claim.fields["next_run"] == "2026-03-29T09:00:00+02:00"
 
 
 def test_a_task_overdue_by_many_days_runs_once_and_moves_to_the_next_future_slot() -> None:
     task = tool_task("Daily", "daily", "2026-02-20T09:00:00", time="09:00")
     run = run_of(plan(task, datetime(2026, 3, 2, 12, 0, tzinfo=UTC)))
     assert run.slot == datetime(2026, 2, 20, 8, 0, tzinfo=UTC)
-    assert run.claim["next_run"] == "2026-03-03T09:00:00+01:00"
+    assert run.claim.fields["next_run"] == "2026-03-03T09:00:00+01:00"
 
 
 def test_a_midnight_task_just_run_is_not_due_again_the_same_minute() -> None:
     task = tool_task("Midnight", "daily", "2026-07-16T00:30:00", time="00:30")
     run = run_of(plan(task, datetime(2026, 7, 15, 22, 30, 5, tzinfo=UTC)))
-    again = {**run.claim}
+    again = {**run.claim.fields}
     assert plan(again, datetime(2026, 7, 15, 22, 30, 40, tzinfo=UTC)).verdict is Verdict.NOT_DUE
     assert again["next_run"] == "2026-07-17T00:30:00+02:00"
 
@@ -76,9 +78,9 @@ def test_a_one_time_task_is_claimed_as_running_and_finishes() -> None:
     now = datetime(2026, 3, 2, 8, 5, 30, tzinfo=UTC)
     run = run_of(plan(task, now))
     assert run.finishes
-    assert run.claim["status"] == "running"
-    assert run.claim["claimed_at"] == "2026-03-02T09:05:30+01:00"
-    assert run.claim["next_run"] == task["next_run"]
+    assert run.claim.fields["status"] == "running"
+    assert run.claim.fields["claimed_at"] == "2026-03-02T09:05:30+01:00"
+    assert run.claim.fields["next_run"] == task["next_run"]
     assert run.action.kind == "user_reminder" and run.action.user_id == ALICE
 
 
@@ -96,9 +98,9 @@ def test_a_missed_one_time_task_is_kept_paused_with_a_note_when_configured() -> 
     decision = plan(task, datetime(2026, 3, 2, 10, 0, 1, tzinfo=UTC), policy=policy)
     assert decision.verdict is Verdict.MISSED
     assert decision.update is not None
-    assert decision.update["active"] is False and decision.update["status"] == "missed"
-    assert "missed" in decision.update["last_error"]
-    assert decision.update_content is not None and parse_content(decision.update_content) == decision.update
+    assert decision.update.fields["active"] is False and decision.update.fields["status"] == "missed"
+    assert "missed" in decision.update.fields["last_error"]
+    assert decision.update_content is not None and parse_content(decision.update_content) == decision.update.fields
 
 
 def test_a_one_time_task_within_the_grace_still_runs() -> None:
@@ -161,8 +163,8 @@ def test_a_fresh_claim_of_another_pass_is_left_alone_and_a_stale_one_is_paused()
     assert fresh.verdict is Verdict.IN_PROGRESS
     stale = plan(task, datetime(2026, 3, 2, 8, 30, tzinfo=UTC))
     assert stale.verdict is Verdict.STALE_CLAIM
-    assert stale.update is not None and stale.update["active"] is False
-    assert "may not have run" in stale.update["last_error"]
+    assert stale.update is not None and stale.update.fields["active"] is False
+    assert "may not have run" in stale.update.fields["last_error"]
 
 
 def test_the_fast_path_does_not_parse_the_schedule_of_tasks_that_are_not_due() -> None:
@@ -175,7 +177,7 @@ def test_a_naive_next_run_of_an_rrule_with_its_own_zone_is_read_in_that_zone() -
     task = tool_task("NY", rule, "2026-03-03T09:00:00")
     assert plan(task, datetime(2026, 3, 3, 13, 59, tzinfo=UTC)).verdict is Verdict.NOT_DUE
     run = run_of(plan(task, datetime(2026, 3, 3, 14, 0, 30, tzinfo=UTC)))
-    assert run.claim["next_run"] == "2026-03-04T09:00:00-05:00"
+    assert run.claim.fields["next_run"] == "2026-03-04T09:00:00-05:00"
 
 
 # ------------------------------------------------------------------------------- failures
@@ -191,20 +193,21 @@ def test_a_failure_is_recorded_with_attempts_error_and_a_retry_of_the_slot() -> 
     now = datetime(2026, 3, 2, 8, 1, tzinfo=UTC)
     failure = after_failure(run, "Discord refused: Missing Access", now, POLICY)
     assert failure.outcome == "retry"
-    assert failure.task["attempts"] == 1
-    assert failure.task["last_error"] == "Discord refused: Missing Access"
-    assert failure.task["next_run"] == "2026-03-02T09:02:00+01:00"
-    assert failure.task["retry_of"] == "2026-03-02T09:00:00+01:00"
+    assert failure.task.fields["attempts"] == 1
+    assert failure.task.fields["last_error"] == "Discord refused: Missing Access"
+    assert failure.task.fields["next_run"] == "2026-03-02T09:02:00+01:00"
+    assert failure.task.fields["retry_of"] == "2026-03-02T09:00:00+01:00"
 
 
 def test_the_retry_runs_the_failed_slot_and_then_returns_to_the_series() -> None:
     run = _due_daily()
     failure = after_failure(run, "boom", datetime(2026, 3, 2, 8, 1, tzinfo=UTC), POLICY)
-    retry = run_of(plan(failure.task, datetime(2026, 3, 2, 8, 2, 5, tzinfo=UTC)))
+    retry = run_of(plan(dict(failure.task.fields), datetime(2026, 3, 2, 8, 2, 5, tzinfo=UTC)))
     assert retry.slot == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     assert retry.nonce == run.nonce
-    assert retry.claim["next_run"] == "2026-03-03T09:00:00+01:00"
-    assert "retry_of" not in retry.claim and "attempts" not in retry.claim and "last_error" not in retry.claim
+    assert retry.claim.fields["next_run"] == "2026-03-03T09:00:00+01:00"
+    assert "retry_of" not in retry.claim.fields and "attempts" not in retry.claim.fields
+    assert "last_error" not in retry.claim.fields
 
 
 def test_backoff_doubles_and_is_capped() -> None:
@@ -219,8 +222,8 @@ def test_a_retry_later_than_the_next_slot_is_replaced_by_the_next_slot() -> None
     failure = after_failure(run, "boom", datetime(2026, 3, 2, 8, 1, tzinfo=UTC), Policy(default_zone=BERLIN,
                                                                                           max_attempts=9))
     assert failure.outcome == "next-slot"
-    assert failure.task["next_run"] == "2026-03-02T09:05:00+01:00"
-    assert failure.task["attempts"] == 5 and "retry_of" not in failure.task
+    assert failure.task.fields["next_run"] == "2026-03-02T09:05:00+01:00"
+    assert failure.task.fields["attempts"] == 5 and "retry_of" not in failure.task.fields
 
 
 def test_the_last_allowed_failure_pauses_the_task_with_the_error() -> None:
@@ -228,17 +231,17 @@ def test_the_last_allowed_failure_pauses_the_task_with_the_error() -> None:
     failure = after_failure(run, "DM to user 1 not delivered (dms-closed)", datetime(2026, 3, 2, 8, 1, tzinfo=UTC),
                             POLICY)
     assert failure.outcome == "paused"
-    assert failure.task["active"] is False and failure.task["status"] == "paused"
-    assert failure.task["attempts"] == 5
-    assert "dms-closed" in failure.task["last_error"] and "paused after 5" in failure.task["last_error"]
+    assert failure.task.fields["active"] is False and failure.task.fields["status"] == "paused"
+    assert failure.task.fields["attempts"] == 5
+    assert "dms-closed" in failure.task.fields["last_error"] and "paused after 5" in failure.task.fields["last_error"]
 
 
 def test_a_failed_one_time_task_is_no_longer_running_and_waits_for_its_retry() -> None:
     task = tool_task("Once", "in_5_minutes", "2026-03-02T09:00:00", action_type="user_reminder", target=ALICE)
     run = run_of(plan(task, datetime(2026, 3, 2, 8, 0, 30, tzinfo=UTC)))
     failure = after_failure(run, "boom", datetime(2026, 3, 2, 8, 1, tzinfo=UTC), POLICY)
-    assert "status" not in failure.task and "claimed_at" not in failure.task
-    retry = run_of(plan(failure.task, datetime(2026, 3, 2, 8, 2, 30, tzinfo=UTC)))
+    assert "status" not in failure.task.fields and "claimed_at" not in failure.task.fields
+    retry = run_of(plan(dict(failure.task.fields), datetime(2026, 3, 2, 8, 2, 30, tzinfo=UTC)))
     assert retry.finishes and retry.slot == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 

@@ -15,7 +15,6 @@ games still update.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,7 +46,6 @@ if TYPE_CHECKING:
     from leaguectl.passrun import PassContext
     from leaguectl.sheets import ScorecardReader
 
-log = logging.getLogger("leaguectl.scorebug")
 
 SCAN_LIMIT = 1000
 """How many of the live-scores channel's newest messages are searched for leaguectl's own (10 requests)."""

@@ -24,44 +24,40 @@ deliberate differences:
   the zone they are read in, and the zone of naive timestamps sent in filters
   such as ``last_used__lt``. ``cancelled_at`` is sent as aware UTC ISO 8601,
   as the reference did.
+
+:class:`LeagueClient` holds the endpoints; it is built on
+:class:`~leaguectl.league_transport.LeagueTransport` (the request loop: auth,
+retries, decoding, typed errors), and re-exports the errors and
+:class:`~leaguectl.league_types.RejectedRow` of :mod:`leaguectl.league_types`.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
-import httpx
-
-from leaguectl import __version__
-from leaguectl.errors import (
-    ExitCode,
-    LeaguectlError,
-    PermissionProblem,
-    RateLimitedTooLong,
-    ServiceUnavailable,
+from leaguectl.league_transport import LeagueTransport, preview
+from leaguectl.league_types import (
+    LeagueAuthError,
+    LeagueDataError,
+    LeagueError,
+    LeagueRateLimited,
+    LeagueUnavailable,
+    NotFound,
+    RejectedRow,
 )
 from leaguectl.models import (
     Current,
     CustomCommand,
     CustomCommandCreator,
-    ModelError,
     Player,
     Team,
     TeamStandings,
     Transaction,
 )
-from leaguectl.redact import register_secret, scrub
-from leaguectl.transport import attempt_extensions
-
-if TYPE_CHECKING:
-    from leaguectl.runtime import Runtime
 
 __all__ = [
     "COMMANDS_PAGE_SIZE",
@@ -75,121 +71,12 @@ __all__ = [
     "RejectedRow",
 ]
 
-log = logging.getLogger(__name__)
-
-BACKOFF_BASE_SECONDS = 0.5
-BACKOFF_CAP_SECONDS = 8.0
 COMMANDS_PAGE_SIZE = 100
 MAX_PAGES = 1000
-_DETAIL_LIMIT = 300
 _UPDATED_COUNT = re.compile(r"(\d+)")
 _WRITABLE_COMMAND_FIELDS = frozenset(
     {"name", "content", "creator_id", "last_used", "use_count", "warning_sent", "is_active", "tags", "updated_at"}
 )
-
-
-@dataclass(frozen=True)
-class RejectedRow:
-    """A list row that did not fit its model: reported as one bad item, never as a failed pass.
-
-    ``raw`` is the row as served (a mapping when it was one), so a caller can still read
-    identifying fields the model could not (a move's ``moveid`` when its ``player`` is null)
-    and decide conservatively about what the row would have affected.
-    """
-
-    endpoint: str
-    index: int
-    error: ModelError
-    raw: Mapping[str, Any] | None
-
-    @property
-    def row_id(self) -> object:
-        return self.error.row_id
-
-    def field_text(self, name: str) -> str | None:
-        """A scalar field of the raw row as short text, or None when absent or not a scalar."""
-        return self.text_at(name)
-
-    def text_at(self, *path: str) -> str | None:
-        """A scalar at a nested path of the raw row (``("team", "abbrev")``) as short text, else None."""
-        value: Any = self.raw
-        for key in path:
-            if not isinstance(value, Mapping):
-                return None
-            value = value.get(key)
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            return None
-        if isinstance(value, int):
-            return str(value) if abs(value) < 10**40 else None
-        text = value.strip()
-        return text[:100] if text else None
-
-    def int_at(self, *path: str) -> int | None:
-        """An integer id at a nested path of the raw row (``("player", "id")``), else None."""
-        text = self.text_at(*path)
-        if text is None or not text.lstrip("+-").isascii() or not text.lstrip("+-").isdigit():
-            return None
-        return int(text)
-
-    def describe(self) -> str:
-        """One line naming the row and the problem, e.g. ``transactions row 3 (Transaction id 7): …``."""
-        return f"{self.endpoint} row {self.index}: {self.error}"
-
-
-class LeagueError(LeaguectlError):
-    """The league API refused or failed a request. ``status`` is None when no HTTP answer came."""
-
-    exit_code = ExitCode.SOFTWARE
-
-    def __init__(self, message: str, *, status: int | None = None, detail: str | None = None) -> None:
-        self.status = status
-        self.detail = detail
-        super().__init__(message)
-
-
-class LeagueUnavailable(LeagueError, ServiceUnavailable):
-    """Unreachable, or 5xx after the retries: exit 69."""
-
-    exit_code = ExitCode.UNAVAILABLE
-
-
-class LeagueAuthError(LeagueError, PermissionProblem):
-    """401/403: the token is wrong or lacks rights; retrying will not help (exit 78)."""
-
-    exit_code = ExitCode.CONFIG
-
-
-class LeagueRateLimited(LeagueError, RateLimitedTooLong):
-    """429 that outlasted the retries: try again next run (exit 75)."""
-
-    exit_code = ExitCode.TEMPFAIL
-
-
-class LeagueDataError(LeagueError):
-    """The API answered 2xx with something unusable: not JSON, no envelope, a row that fits no model.
-
-    Exit 69: the service is up but not answering usefully; the message names the row and field.
-    """
-
-    exit_code = ExitCode.UNAVAILABLE
-
-
-class NotFound(LeagueError):
-    """404 on an object path. Callers that expect absence catch it.
-
-    Left uncaught it exits 78: an endpoint the league must have answering 404
-    usually means ``LEAGUE_API_URL`` points at the wrong place.
-    """
-
-    exit_code = ExitCode.CONFIG
-
-
-class _ApiModel(Protocol):
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = ...) -> Self: ...
-
-
-M = TypeVar("M", bound=_ApiModel)
 
 
 def _segment(value: str | int) -> str:
@@ -201,59 +88,11 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _backoff(attempt: int, retry_after: str | None) -> float:
-    """Seconds before retry ``attempt`` (0-based): ``Retry-After`` if given, else capped doubling."""
-    if retry_after is not None:
-        try:
-            return min(max(float(retry_after), 0.0), BACKOFF_CAP_SECONDS)
-        except ValueError:
-            pass
-    return float(min(BACKOFF_BASE_SECONDS * 2**attempt, BACKOFF_CAP_SECONDS))
-
-
-class LeagueClient:
+class LeagueClient(LeagueTransport):
     """Synchronous league API client; one request at a time, every call typed."""
-
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        token: str,
-        runtime: Runtime,
-        max_retries: int = 3,
-        api_timezone: tzinfo = UTC,
-    ) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        register_secret(token)
-        self._token = token
-        self._runtime = runtime
-        self._max_retries = max_retries
-        self._tz = api_timezone
-        self._base_url = base_url.rstrip("/")
-        self._http = runtime.http_client(
-            service="league",
-            base_url=f"{self._base_url}/v3/",
-            headers={
-                "Authorization": f"Bearer {token}",
-                "User-Agent": f"leaguectl/{__version__}",
-                "Accept": "application/json",
-            },
-        )
 
     def __repr__(self) -> str:
         return f"LeagueClient(base_url={self._base_url!r})"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     # ------------------------------------------------------------------ current
 
@@ -326,7 +165,7 @@ class LeagueClient:
                     return value
             if "id" in body:
                 return 1
-        raise self._data_error(method, path, f"cannot read an updated-row count from {_preview(body)}")
+        raise self._data_error(method, path, f"cannot read an updated-row count from {preview(body)}")
 
     # ------------------------------------------------------------ players, teams
 
@@ -469,151 +308,6 @@ class LeagueClient:
             raise ValueError("datetimes sent to the league API must be aware")
         return moment.astimezone(self._tz).replace(tzinfo=None).isoformat()
 
-    # --------------------------------------------------------------- plumbing
-
-    def _list(
-        self,
-        path: str,
-        key: str,
-        model: type[M],
-        params: Mapping[str, str | int],
-        rejected: list[RejectedRow] | None = None,
-    ) -> list[M]:
-        body = self._get_json(path, params=params)
-        before = len(rejected) if rejected is not None else 0
-        items = self._items(path, key, model, body, rejected)
-        bad = len(rejected) - before if rejected is not None else 0
-        self._check_complete(path, key, body, len(items) + bad)
-        return items
-
-    def _items(
-        self, path: str, key: str, model: type[M], body: Any, rejected: list[RejectedRow] | None = None
-    ) -> list[M]:
-        """The rows of a list answer as models; a row that does not fit goes to ``rejected`` when given."""
-        rows = body.get(key) if isinstance(body, Mapping) else None
-        if not isinstance(rows, list):
-            raise self._data_error("GET", path, f"expected an object with a '{key}' list, got {_preview(body)}")
-        parsed: list[M] = []
-        for index, row in enumerate(rows):
-            try:
-                parsed.append(model.from_api(row, naive_tz=self._tz))
-            except ModelError as exc:
-                if rejected is None:
-                    where = f"item {index}: " if exc.row_id is None else ""
-                    raise self._data_error("GET", path, f"{where}{exc}") from exc
-                raw = row if isinstance(row, Mapping) else None
-                rejected.append(RejectedRow(endpoint=path, index=index, error=exc, raw=raw))
-        return parsed
-
-    def _check_complete(self, path: str, key: str, body: Mapping[str, Any], received: int) -> None:
-        """A ``count`` above the rows received means the server cut the list short."""
-        total = body.get("total_count", body.get("count"))
-        if isinstance(total, int) and not isinstance(total, bool) and total > received:
-            raise self._data_error(
-                "GET", path, f"returned {received} of {total} {key} without pagination; refusing a partial list"
-            )
-
-    def _one(self, method: str, path: str, model: type[M], body: Any) -> M:
-        if not isinstance(body, Mapping):
-            raise self._data_error(method, path, f"expected an object, got {_preview(body)}")
-        try:
-            return model.from_api(body, naive_tz=self._tz)
-        except ModelError as exc:
-            raise self._data_error(method, path, str(exc)) from exc
-
-    def _get_json(self, path: str, *, params: Mapping[str, str | int] | None = None) -> Any:
-        return self._decode("GET", path, self._request("GET", path, params=params))
-
-    def _send_json(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json: Any = None,
-    ) -> Any:
-        return self._decode(method, path, self._request(method, path, params=params, json=json))
-
-    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            raise self._data_error(
-                method, path, f"HTTP {response.status_code} body is not JSON: {_preview(response.text)}"
-            ) from None
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str | int] | None = None,
-        json: Any = None,
-    ) -> httpx.Response:
-        """Send one request; GETs are retried on 5xx, 429 and connection errors."""
-        retries = self._max_retries if method == "GET" else 0
-        attempt = 0
-        while True:
-            self._count(method)
-            try:
-                response = self._http.request(
-                    method, path, params=params, json=json, extensions=attempt_extensions(attempt + 1)
-                )
-            except httpx.TransportError as exc:
-                if attempt < retries:
-                    self._wait(method, path, attempt, None, type(exc).__name__)
-                    attempt += 1
-                    continue
-                raise LeagueUnavailable(
-                    self._redact(
-                        f"League API {method} {path}: unreachable after {attempt + 1} attempt(s): "
-                        f"{type(exc).__name__}: {exc}"
-                    ),
-                ) from None
-            retryable = response.status_code >= 500 or response.status_code == 429
-            if retryable and attempt < retries:
-                self._wait(method, path, attempt, response.headers.get("Retry-After"), str(response.status_code))
-                attempt += 1
-                continue
-            if response.is_success:
-                return response
-            raise self._status_error(method, path, response, attempt + 1)
-
-    def _count(self, method: str) -> None:
-        self._runtime.checkpoint()  # after SIGTERM no new request starts
-        self._runtime.stats.http_requests += 1
-        if method != "GET":
-            self._runtime.stats.mutating_requests += 1
-
-    def _wait(self, method: str, path: str, attempt: int, retry_after: str | None, why: str) -> None:
-        delay = _backoff(attempt, retry_after)
-        log.warning("league API %s %s: %s; retrying in %.1fs", method, path, why, delay)
-        self._runtime.sleep(delay)
-
-    def _status_error(self, method: str, path: str, response: httpx.Response, attempts: int) -> LeagueError:
-        status = response.status_code
-        detail = self._redact(_error_detail(response))
-        after = f" after {attempts} attempts" if attempts > 1 else ""
-        message = self._redact(f"League API {method} {path}: HTTP {status}{after}: {detail}")
-        if status in (401, 403):
-            hint = "check LEAGUE_API_TOKEN" if status == 401 else "the token lacks permission"
-            return LeagueAuthError(f"{message} ({hint})", status=status, detail=detail)
-        if status == 404:
-            return NotFound(message, status=status, detail=detail)
-        if status == 429:
-            return LeagueRateLimited(message, status=status, detail=detail)
-        if status >= 500:
-            return LeagueUnavailable(message, status=status, detail=detail)
-        return LeagueError(message, status=status, detail=detail)
-
-    def _data_error(self, method: str, path: str, problem: str) -> LeagueDataError:
-        detail = self._redact(problem)
-        return LeagueDataError(f"League API {method} {path}: {detail}", detail=detail)
-
-    def _redact(self, text: str) -> str:
-        if self._token:
-            text = text.replace(self._token, "********")
-        return scrub(text)
 
 
 def _is_paginated(body: Mapping[str, Any]) -> bool:
@@ -625,18 +319,3 @@ def _has_more(body: Mapping[str, Any], page: int) -> bool:
         return body["has_more"] is True
     total_pages = body.get("total_pages")
     return isinstance(total_pages, int) and not isinstance(total_pages, bool) and page < total_pages
-
-
-def _error_detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return _preview(response.text) or "(empty body)"
-    if isinstance(body, Mapping) and "detail" in body:
-        return _preview(body["detail"])
-    return _preview(body)
-
-
-def _preview(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 3] + "..."

@@ -61,18 +61,34 @@ it cannot fail a row.
     ``use_count`` 0, ``warning_sent`` false, ``is_active`` true; creator ``id``,
     ``discord_id``, ``username`` required, counts 0. The creator's
     ``created_at`` (required by the bot) is optional: cleanup never reads it.
+
+The models are built with :mod:`leaguectl.model_fields` (the field converters
+and the row reader that turns every problem into a :class:`ModelError`, which
+is re-exported here).
 """
 
 from __future__ import annotations
 
-import copy
-import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from types import MappingProxyType
-from typing import Any, NoReturn, Self, TypeVar
+from typing import Any, Self
+
+from leaguectl.model_fields import (
+    Mistyped,
+    ModelError,
+    Row,
+    frozen_copy,
+    to_bool,
+    to_count,
+    to_float,
+    to_int,
+    to_name,
+    to_str,
+    to_str_tuple,
+    to_text,
+    to_user_id,
+)
 
 __all__ = [
     "MAX_WEEK",
@@ -88,251 +104,6 @@ __all__ = [
 
 #: The largest ``current.week`` taken as real: far beyond any season (18 weeks plus playoffs).
 MAX_WEEK = 1000
-#: Digits an integer field may have as text; ids are at most 20, so more is garbage, not a number.
-_MAX_INT_DIGITS = 40
-_INT_LIMIT = 10**_MAX_INT_DIGITS
-_MISSING_PROBLEMS = ("is missing", "is null")
-_INT_TEXT = re.compile(r"[+-]?\d+")
-_TRUE_TEXT = frozenset({"true", "1"})
-_FALSE_TEXT = frozenset({"false", "0"})
-
-T = TypeVar("T")
-
-
-class ModelError(ValueError):
-    """A league API row does not fit its model; says which model, row and field."""
-
-    def __init__(self, model: str, row_id: object, field: str, problem: str) -> None:
-        self.model = model
-        self.row_id = row_id
-        self.field = field
-        self.problem = problem
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        if self.row_id is None:
-            who = f"{self.model} (no id)"
-        elif isinstance(self.row_id, int) and not isinstance(self.row_id, bool) and abs(self.row_id) < _INT_LIMIT:
-            who = f"{self.model} id {self.row_id}"
-        else:
-            who = f"{self.model} id {_show(self.row_id)}"
-        if not self.field:
-            return f"{who}: {self.problem}"
-        if self.problem in _MISSING_PROBLEMS:
-            return f"{who}: field '{self.field}' {self.problem}"
-        return f"{who}: {self.field}: {self.problem}"
-
-
-class _Mistyped(Exception):
-    """Raised by a converter; the text is the problem, e.g. "expected a number, got 'x'"."""
-
-
-def _show(value: object) -> str:
-    """A short, safe rendering of a hostile value for an error message."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT_LIMIT:
-        return "a number of more than 40 digits"
-    try:
-        text = repr(value)
-    except (RecursionError, ValueError):
-        return f"a deeply nested {type(value).__name__}"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _expected(what: str, value: object) -> _Mistyped:
-    return _Mistyped(f"expected {what}, got {_show(value)}")
-
-
-def _to_int(value: object) -> int:
-    if isinstance(value, bool):
-        raise _expected("an integer", value)
-    if isinstance(value, int):
-        if abs(value) >= _INT_LIMIT:
-            raise _expected("an integer", value)
-        return value
-    if isinstance(value, float) and value.is_integer() and abs(value) < _INT_LIMIT:
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) <= _MAX_INT_DIGITS + 1 and _INT_TEXT.fullmatch(text):
-            return int(text)
-    raise _expected("an integer", value)
-
-
-def _to_count(value: object) -> int:
-    """A number of games: an integer that is not negative."""
-    number = _to_int(value)
-    if number < 0:
-        raise _expected("a count of at least 0", value)
-    return number
-
-
-def _to_user_id(value: object) -> int:
-    """A Discord user id: a positive integer (a snowflake)."""
-    number = _to_int(value)
-    if number <= 0 or number >= 2**64:
-        raise _expected("a Discord user id", value)
-    return number
-
-
-def _to_float(value: object) -> float:
-    if isinstance(value, bool):
-        raise _expected("a number", value)
-    try:
-        if isinstance(value, int | float):
-            number = float(value)
-        elif isinstance(value, str):
-            number = float(value.strip())
-        else:
-            raise _expected("a number", value)
-    except (ValueError, OverflowError):
-        raise _expected("a number", value) from None
-    if not math.isfinite(number):
-        raise _expected("a finite number", value)
-    return number
-
-
-def _to_str(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    raise _expected("a string", value)
-
-
-def _to_name(value: object) -> str:
-    """A string that identifies something (an abbreviation, a moveid): not blank."""
-    text = _to_str(value)
-    if not text.strip():
-        raise _expected("a non-blank string", value)
-    return text
-
-
-def _to_bool(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE_TEXT:
-            return True
-        if text in _FALSE_TEXT:
-            return False
-    raise _expected("true or false", value)
-
-
-def _to_text(value: object) -> str:
-    """Any scalar as text (``bet_week``, colours written as bare numbers)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if isinstance(value, int) and abs(value) >= _INT_LIMIT:
-            raise _expected("a string", value)
-        return str(value)
-    raise _expected("a string", value)
-
-
-def _to_str_tuple(value: object) -> tuple[str, ...]:
-    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
-        return tuple(value)
-    raise _expected("a list of strings", value)
-
-
-class _Row:
-    """Reads one API row for one model, turning every problem into a :class:`ModelError`."""
-
-    def __init__(self, model: str, data: object, naive_tz: tzinfo) -> None:
-        self.model = model
-        self.naive_tz = naive_tz
-        if not isinstance(data, Mapping):
-            raise ModelError(model, None, "", f"expected an object, got {_show(data)}")
-        self.data: Mapping[str, Any] = data
-        self.row_id: object = _readable_id(data.get("id"))
-
-    def fail(self, name: str, problem: str) -> NoReturn:
-        raise ModelError(self.model, self.row_id, name, problem)
-
-    def required(self, name: str, convert: Callable[[object], T]) -> T:
-        if name not in self.data:
-            self.fail(name, "is missing")
-        value = self.data[name]
-        if value is None:
-            self.fail(name, "is null")
-        return self._convert(name, value, convert)
-
-    def optional(self, name: str, convert: Callable[[object], T]) -> T | None:
-        """A field that may be absent, null or (for ids) an empty string."""
-        value = self.data.get(name)
-        if value is None or (isinstance(value, str) and value == ""):
-            return None
-        return self._convert(name, value, convert)
-
-    def defaulted(self, name: str, convert: Callable[[object], T], default: T) -> T:
-        value = self.optional(name, convert)
-        return default if value is None else value
-
-    def lenient(self, name: str, convert: Callable[[object], T]) -> T | None:
-        """A field nobody relies on: a bad value reads as absent rather than failing the row."""
-        try:
-            return self.optional(name, convert)
-        except ModelError:
-            return None
-
-    def lenient_default(self, name: str, convert: Callable[[object], T], default: T) -> T:
-        value = self.lenient(name, convert)
-        return default if value is None else value
-
-    def _convert(self, name: str, value: object, convert: Callable[[object], T]) -> T:
-        try:
-            return convert(value)
-        except _Mistyped as exc:
-            self.fail(name, str(exc))
-
-    def to_datetime(self, value: object) -> datetime:
-        if isinstance(value, datetime):
-            parsed = value
-        elif isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value.strip())
-            except ValueError:
-                raise _expected("an ISO 8601 datetime", value) from None
-        else:
-            raise _expected("an ISO 8601 datetime", value)
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=self.naive_tz)
-
-    def nested(self, name: str, model: Callable[..., T], *, required: bool = True) -> T | None:
-        value = self.data.get(name)
-        if value is None:
-            if required:
-                self.fail(name, "is missing" if name not in self.data else "is null")
-            return None
-        if not isinstance(value, Mapping):
-            self.fail(name, f"expected an object, got {_show(value)}")
-        try:
-            return model(value, naive_tz=self.naive_tz)
-        except ModelError as inner:
-            path = f"{name}.{inner.field}" if inner.field else name
-            raise ModelError(self.model, self.row_id, path, inner.problem) from None
-
-    def nested_required(self, name: str, model: Callable[..., T]) -> T:
-        value = self.nested(name, model, required=True)
-        assert value is not None  # nested(required=True) raises instead of returning None
-        return value
-
-
-def _readable_id(value: object) -> object:
-    """The row's ``id`` as error messages show it: an int when it reads as one, else the value."""
-    try:
-        return _to_int(value)
-    except _Mistyped:
-        return value
-
-
-def _frozen_copy(row: _Row) -> Mapping[str, Any]:
-    try:
-        return MappingProxyType(copy.deepcopy(dict(row.data)))
-    except RecursionError:
-        row.fail("", "nested too deeply to be a league API row")
-
-
 @dataclass(frozen=True, slots=True)
 class Current:
     """The live ``current`` row: one row per season, so its ``id`` is what gets PATCHed."""
@@ -349,23 +120,23 @@ class Current:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
-        row = _Row(cls.__name__, data, naive_tz)
-        week = row.required("week", _to_int)
+        row = Row(cls.__name__, data, naive_tz)
+        week = row.required("week", to_int)
         if not 0 <= week <= MAX_WEEK:
             row.fail("week", f"{week} is not a league week (0..{MAX_WEEK})")
-        season = row.required("season", _to_int)
+        season = row.required("season", to_int)
         if season < 1:
             row.fail("season", f"{season} is not a season (1 or more)")
         return cls(
-            id=row.required("id", _to_int),
+            id=row.required("id", to_int),
             week=week,
             season=season,
-            freeze=row.required("freeze", _to_bool),
-            bet_week=row.lenient_default("bet_week", _to_text, "sheets"),
-            trade_deadline=row.lenient_default("trade_deadline", _to_int, 1),
-            pick_trade_start=row.lenient_default("pick_trade_start", _to_int, 69),
-            pick_trade_end=row.lenient_default("pick_trade_end", _to_int, 420),
-            playoffs_begin=row.lenient_default("playoffs_begin", _to_int, 420),
+            freeze=row.required("freeze", to_bool),
+            bet_week=row.lenient_default("bet_week", to_text, "sheets"),
+            trade_deadline=row.lenient_default("trade_deadline", to_int, 1),
+            pick_trade_start=row.lenient_default("pick_trade_start", to_int, 69),
+            pick_trade_end=row.lenient_default("pick_trade_end", to_int, 420),
+            playoffs_begin=row.lenient_default("playoffs_begin", to_int, 420),
         )
 
 
@@ -385,20 +156,20 @@ class Team:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
-        row = _Row(cls.__name__, data, naive_tz)
-        abbrev = row.required("abbrev", _to_name)
-        sname = row.lenient("sname", _to_name)
-        lname = row.lenient("lname", _to_name)
+        row = Row(cls.__name__, data, naive_tz)
+        abbrev = row.required("abbrev", to_name)
+        sname = row.lenient("sname", to_name)
+        lname = row.lenient("lname", to_name)
         return cls(
-            id=row.required("id", _to_int),
+            id=row.required("id", to_int),
             abbrev=abbrev,
             sname=sname or lname or abbrev,
             lname=lname or sname or abbrev,
-            season=row.lenient("season", _to_int),
-            gmid=row.optional("gmid", _to_user_id),
-            gmid2=row.optional("gmid2", _to_user_id),
-            color=row.lenient("color", _to_text),
-            thumbnail=row.lenient("thumbnail", _to_str),
+            season=row.lenient("season", to_int),
+            gmid=row.optional("gmid", to_user_id),
+            gmid2=row.optional("gmid2", to_user_id),
+            color=row.lenient("color", to_text),
+            thumbnail=row.lenient("thumbnail", to_str),
         )
 
     def color_int(self, default: int) -> int:
@@ -441,8 +212,8 @@ def _team_id_of(value: object) -> int | None:
     if value is None:
         return None
     try:
-        return _to_int(value)
-    except _Mistyped:
+        return to_int(value)
+    except Mistyped:
         return None
 
 
@@ -460,7 +231,7 @@ class Player:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
-        row = _Row(cls.__name__, data, naive_tz)
+        row = Row(cls.__name__, data, naive_tz)
         raw_team = row.data.get("team")
         team: Team | None = None
         if isinstance(raw_team, Mapping):
@@ -468,15 +239,15 @@ class Player:
                 team = Team.from_api(raw_team, naive_tz=naive_tz)
             except ModelError:
                 team = None  # only its id matters here, read below
-        team_id = row.optional("team_id", _to_int)
+        team_id = row.optional("team_id", to_int)
         if team_id is None:
             team_id = team.id if team is not None else _team_id_of(raw_team)
         return cls(
-            id=row.required("id", _to_int),
-            name=row.required("name", _to_name),
-            wara=row.required("wara", _to_float),
-            season=row.lenient("season", _to_int),
-            pos_1=row.lenient("pos_1", _to_str),
+            id=row.required("id", to_int),
+            name=row.required("name", to_name),
+            wara=row.required("wara", to_float),
+            season=row.lenient("season", to_int),
+            pos_1=row.lenient("pos_1", to_str),
             team_id=team_id,
             team=team,
         )
@@ -498,17 +269,17 @@ class Transaction:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
-        row = _Row(cls.__name__, data, naive_tz)
+        row = Row(cls.__name__, data, naive_tz)
         return cls(
-            id=row.required("id", _to_int),
-            week=row.required("week", _to_int),
-            season=row.required("season", _to_int),
-            moveid=row.required("moveid", _to_name),
+            id=row.required("id", to_int),
+            week=row.required("week", to_int),
+            season=row.required("season", to_int),
+            moveid=row.required("moveid", to_name),
             player=row.nested_required("player", Player.from_api),
             oldteam=row.nested_required("oldteam", Team.from_api),
             newteam=row.nested_required("newteam", Team.from_api),
-            cancelled=row.defaulted("cancelled", _to_bool, False),
-            frozen=row.defaulted("frozen", _to_bool, False),
+            cancelled=row.defaulted("cancelled", to_bool, False),
+            frozen=row.defaulted("frozen", to_bool, False),
         )
 
     @property
@@ -544,23 +315,23 @@ class TeamStandings:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
-        row = _Row(cls.__name__, data, naive_tz)
+        row = Row(cls.__name__, data, naive_tz)
         return cls(
-            id=row.lenient("id", _to_int),
+            id=row.lenient("id", to_int),
             team=row.nested_required("team", Team.from_api),
-            wins=row.required("wins", _to_count),
-            losses=row.required("losses", _to_count),
-            run_diff=row.lenient("run_diff", _to_int),
-            home_wins=row.lenient("home_wins", _to_int),
-            home_losses=row.lenient("home_losses", _to_int),
-            away_wins=row.lenient("away_wins", _to_int),
-            away_losses=row.lenient("away_losses", _to_int),
-            last8_wins=row.lenient("last8_wins", _to_int),
-            last8_losses=row.lenient("last8_losses", _to_int),
-            streak_wl=row.lenient("streak_wl", _to_str),
-            streak_num=row.lenient("streak_num", _to_int),
-            div_gb=row.lenient("div_gb", _to_float),
-            wc_gb=row.lenient("wc_gb", _to_float),
+            wins=row.required("wins", to_count),
+            losses=row.required("losses", to_count),
+            run_diff=row.lenient("run_diff", to_int),
+            home_wins=row.lenient("home_wins", to_int),
+            home_losses=row.lenient("home_losses", to_int),
+            away_wins=row.lenient("away_wins", to_int),
+            away_losses=row.lenient("away_losses", to_int),
+            last8_wins=row.lenient("last8_wins", to_int),
+            last8_losses=row.lenient("last8_losses", to_int),
+            streak_wl=row.lenient("streak_wl", to_str),
+            streak_num=row.lenient("streak_num", to_int),
+            div_gb=row.lenient("div_gb", to_float),
+            wc_gb=row.lenient("wc_gb", to_float),
         )
 
     @property
@@ -584,15 +355,15 @@ class CustomCommandCreator:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
-        row = _Row(cls.__name__, data, naive_tz)
+        row = Row(cls.__name__, data, naive_tz)
         return cls(
-            id=row.required("id", _to_int),
-            discord_id=row.required("discord_id", _to_int),
-            username=row.required("username", _to_str),
-            display_name=row.optional("display_name", _to_str),
+            id=row.required("id", to_int),
+            discord_id=row.required("discord_id", to_int),
+            username=row.required("username", to_str),
+            display_name=row.optional("display_name", to_str),
             created_at=row.optional("created_at", row.to_datetime),
-            total_commands=row.defaulted("total_commands", _to_int, 0),
-            active_commands=row.defaulted("active_commands", _to_int, 0),
+            total_commands=row.defaulted("total_commands", to_int, 0),
+            active_commands=row.defaulted("active_commands", to_int, 0),
         )
 
 
@@ -616,23 +387,23 @@ class CustomCommand:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, naive_tz: tzinfo = UTC) -> Self:
-        row = _Row(cls.__name__, data, naive_tz)
+        row = Row(cls.__name__, data, naive_tz)
         creator = row.nested("creator", CustomCommandCreator.from_api, required=False)
-        creator_id = row.optional("creator_id", _to_int)
+        creator_id = row.optional("creator_id", to_int)
         if creator_id is None and creator is not None:
             creator_id = creator.id
         return cls(
-            id=row.required("id", _to_int),
-            name=row.required("name", _to_str),
-            content=row.required("content", _to_str),
+            id=row.required("id", to_int),
+            name=row.required("name", to_str),
+            content=row.required("content", to_str),
             created_at=row.required("created_at", row.to_datetime),
             creator_id=creator_id,
             creator=creator,
             updated_at=row.optional("updated_at", row.to_datetime),
             last_used=row.optional("last_used", row.to_datetime),
-            use_count=row.defaulted("use_count", _to_int, 0),
-            warning_sent=row.defaulted("warning_sent", _to_bool, False),
-            is_active=row.defaulted("is_active", _to_bool, True),
-            tags=row.optional("tags", _to_str_tuple),
-            raw=_frozen_copy(row),
+            use_count=row.defaulted("use_count", to_int, 0),
+            warning_sent=row.defaulted("warning_sent", to_bool, False),
+            is_active=row.defaulted("is_active", to_bool, True),
+            tags=row.optional("tags", to_str_tuple),
+            raw=frozen_copy(row),
         )

@@ -78,7 +78,7 @@ def serve_sandbox(
     from leaguectl.demo.sandbox_clock import SANDBOX_URL_ENV
     from leaguectl.demo.week import demo_environment
     from leaguectl.sandbox import Sandbox, SandboxClock, ScenarioError, demo_scenario
-    from leaguectl.sandbox.state import parse_time
+    from leaguectl.sandbox.scenario_load import parse_time
 
     now = runtime.clock.now()
     if scenario_file is not None:

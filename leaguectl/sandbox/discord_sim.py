@@ -20,8 +20,9 @@ from leaguectl.sandbox.discord_rules import (
     validate_message_body,
 )
 from leaguectl.sandbox.ratelimit import BucketSpec, RateLimiter
-from leaguectl.sandbox.state import Channel, Message, SandboxState
+from leaguectl.sandbox.state import SandboxState
 from leaguectl.sandbox.web import BodyError, Request, Response, Route, Router
+from leaguectl.sandbox.world import Channel, Message
 
 BULK_DELETE_MAX_AGE = timedelta(days=14)
 NONCE_WINDOW = timedelta(minutes=5)

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from leaguectl.sandbox.clock import naive_utc
-from leaguectl.sandbox.state import COMMAND_DEFAULTS, CURRENT_DEFAULTS, SandboxState
+from leaguectl.sandbox.scenario_load import COMMAND_DEFAULTS, CURRENT_DEFAULTS
+from leaguectl.sandbox.state import SandboxState
 from leaguectl.sandbox.web import BodyError, Request, Response, Route, Router
 
 JSON = dict[str, Any]

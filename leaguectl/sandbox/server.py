@@ -5,6 +5,9 @@ pick the service by path prefix -> check its credentials -> (Discord) ban
 switch and rate limits -> route -> count it if mutating and fire an injected
 fault if it is the chosen one -> handler -> log. Control requests under
 `/_sandbox/` skip all of that and are not logged.
+
+Beside it: `faults.py` (the faults a test injects) and `loopback.py` (the HTTP
+server that turns bytes on the wire into `handle` calls).
 """
 
 from __future__ import annotations
@@ -12,15 +15,23 @@ from __future__ import annotations
 import json
 import math
 import threading
-import time
 from dataclasses import asdict, dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from leaguectl.sandbox.clock import SandboxClock, iso
 from leaguectl.sandbox.discord_sim import DiscordService
+from leaguectl.sandbox.faults import (
+    FAULT_KINDS,
+    MUTATING,
+    RATELIMIT_RETRY_AFTER,
+    TRICKLE_INTERVAL,
+    Fault,
+    FaultKind,
+    rate_limited,
+)
 from leaguectl.sandbox.files import (
     generate_private_key_pem,
     scorecards_document,
@@ -29,9 +40,11 @@ from leaguectl.sandbox.files import (
     write_json,
 )
 from leaguectl.sandbox.league_sim import LeagueService
+from leaguectl.sandbox.loopback import LoopbackServer, RequestHandler
 from leaguectl.sandbox.ratelimit import RateLimiter
+from leaguectl.sandbox.scenario_load import parse_time
 from leaguectl.sandbox.sheets_sim import OAuthService, SheetsService
-from leaguectl.sandbox.state import SandboxState, ScenarioError, parse_time
+from leaguectl.sandbox.state import SandboxState, ScenarioError
 from leaguectl.sandbox.web import (
     DROP,
     BodyError,
@@ -44,14 +57,6 @@ from leaguectl.sandbox.web import (
     split_path,
 )
 
-MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-FaultKind = Literal["500", "drop", "trickle", "ratelimit"]
-FAULT_KINDS: tuple[str, ...] = ("500", "drop", "trickle", "ratelimit")
-# Faults that model a slow or busy server rather than a failed write: they count reads too.
-_ANY_METHOD_FAULTS = frozenset({"trickle", "ratelimit"})
-TRICKLE_INTERVAL = 5.0
-"""Seconds between two bytes of a trickled answer (issue 16: "one byte every 5 s")."""
-RATELIMIT_RETRY_AFTER = 3600.0
 SERVICES = ("discord", "league", "sheets", "oauth")
 DEFAULT_START = "2025-06-01T12:00:00+00:00"
 """Where a sandbox without a clock and without `now` in its scenario starts."""
@@ -95,22 +100,6 @@ class LogEntry:
         return asdict(self)
 
 
-@dataclass
-class _Fault:
-    remaining: int
-    kind: FaultKind
-    service: str | None
-    times: int = 1
-    interval: float = TRICKLE_INTERVAL
-    retry_after: float = RATELIMIT_RETRY_AFTER
-
-    def counts(self, service: str, method: str) -> bool:
-        """Whether a request of ``service`` with ``method`` counts toward this fault."""
-        if self.service not in (None, service):
-            return False
-        return self.kind in _ANY_METHOD_FAULTS or (method in MUTATING and service != "oauth")
-
-
 class Sandbox:
     """Simulated Discord REST v10 + league API v3 + Sheets v4 on 127.0.0.1.
 
@@ -144,7 +133,7 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._private_key: str | None = None
         self.request_log: list[LogEntry] = []
-        self._faults: list[_Fault] = []
+        self._faults: list[Fault] = []
         self.limiter = RateLimiter(clock, enabled=rate_limits)
         self._install(SandboxState(scenario, clock))
 
@@ -164,7 +153,7 @@ class Sandbox:
         """Bind the port and serve in a daemon thread; returns self."""
         if self._server is not None:
             return self
-        server = _Server((self.host, self._port), _Handler)
+        server = LoopbackServer((self.host, self._port), RequestHandler)
         server.sandbox = self
         self._server = server
         self._port = server.server_address[1]
@@ -265,7 +254,7 @@ class Sandbox:
         if times < 1 or not (interval > 0 and math.isfinite(interval)) or not math.isfinite(retry_after):
             raise ValueError("times must be >= 1, interval positive and retry_after finite")
         with self._lock:
-            self._faults.append(_Fault(k, kind, service, times, interval, retry_after))
+            self._faults.append(Fault(k, kind, service, times, interval, retry_after))
 
     @property
     def pending_failures(self) -> int:
@@ -379,15 +368,15 @@ class Sandbox:
         if kind == "drop":
             return DROP, False, route.name, kind
         if fault is not None and fault.kind == "ratelimit":
-            return _rate_limited(fault.retry_after), True, route.name, kind
+            return rate_limited(fault.retry_after), True, route.name, kind
         response = service.server_error() if kind == "500" else service.call(route, request)
         response.headers.update(extra)
         if fault is not None and fault.kind == "trickle":
             response.trickle_interval = fault.interval
         return response, False, route.name, kind
 
-    def _take_fault(self, service: str, method: str) -> _Fault | None:
-        fired: _Fault | None = None
+    def _take_fault(self, service: str, method: str) -> Fault | None:
+        fired: Fault | None = None
         for fault in list(self._faults):
             if not fault.counts(service, method):
                 continue
@@ -443,81 +432,5 @@ class Sandbox:
         return Response.json(404, {"error": f"no control endpoint {method} {CONTROL_PREFIX}{path}"})
 
 
-def _rate_limited(retry_after: float) -> Response:
-    """Discord's answer to a request over a rate limit (an injected "ratelimit" fault)."""
-    body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
-    headers = {"Retry-After": str(math.ceil(retry_after)), "X-RateLimit-Scope": "user"}
-    return Response.json(429, body, headers)
-
-
 def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    sandbox: Sandbox
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-    timeout = 60
-    disable_nagle_algorithm = True
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _serve(self) -> None:
-        body = self._read_body()
-        headers = {key: value for key, value in self.headers.items()}
-        result = self.server.sandbox.handle(self.command, self.path, headers, body)
-        if isinstance(result, Drop):
-            self.close_connection = True
-            return
-        if result.trickle_interval is not None:
-            self._trickle(result, result.trickle_interval)
-            return
-        self.send_response(result.status)
-        for key, value in result.headers.items():
-            self.send_header(key, value)
-        if result.content_type:
-            self.send_header("Content-Type", result.content_type)
-        self.send_header("Content-Length", str(len(result.body)))
-        self.end_headers()
-        if result.body and self.command != "HEAD":
-            self.wfile.write(result.body)
-
-    def _trickle(self, result: Response, interval: float) -> None:
-        """Send the whole answer one byte per ``interval`` seconds (an injected "trickle" fault)."""
-        self.close_connection = True
-        reason = self.responses.get(result.status, ("",))[0]
-        lines = [f"HTTP/1.1 {result.status} {reason}"]
-        lines += [f"{key}: {value}" for key, value in result.headers.items()]
-        if result.content_type:
-            lines.append(f"Content-Type: {result.content_type}")
-        lines += [f"Content-Length: {len(result.body)}", "Connection: close", "", ""]
-        data = "\r\n".join(lines).encode("latin-1") + (result.body if self.command != "HEAD" else b"")
-        try:
-            for index in range(len(data)):
-                self.wfile.write(data[index : index + 1])
-                time.sleep(interval)
-        except OSError:  # the client gave up (its deadline): nothing more to send
-            return
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default stderr access log; `Sandbox.request_log` records requests."""

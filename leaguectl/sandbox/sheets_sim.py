@@ -17,8 +17,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from leaguectl.sandbox.state import SandboxState, Spreadsheet
+from leaguectl.sandbox.state import SandboxState
 from leaguectl.sandbox.web import Request, Response, Route, Router
+from leaguectl.sandbox.world import Spreadsheet
 
 TOKEN_LIFETIME = timedelta(hours=1)
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"

@@ -9,273 +9,63 @@ methods at the bottom of `SandboxState` (`messages("transaction-log")`,
 League rows are kept flat, the way a database keeps them (`player_id`,
 `oldteam_id`, ...); the league handlers nest them into API objects on the way
 out. Discord ids are strings, league ids are ints, as on the wire.
+
+This module is the state and the public face of its parts, one job each:
+`world` (the records: users, channels, messages, league and sheets state),
+`scenario_load` (a scenario's values and defaults, and loading all but the guild) and
+`wire_objects` (Discord's message and channel objects built from the records).
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from leaguectl.sandbox.cells import sheet_grid
 from leaguectl.sandbox.clock import SandboxClock, SnowflakeMinter, iso, snowflake_time
 from leaguectl.sandbox.discord_rules import compute_pings
-from leaguectl.sandbox.errors import ScenarioError as ScenarioError  # re-exported: its historical home
-
-CHANNEL_TYPES = {"text": 0, "dm": 1, "voice": 2, "category": 4, "announcement": 5, "stage": 13, "forum": 15}
-TEXT_TYPES = (0, 5)
-VOICE_TYPES = (2, 13)
-DM_TYPE = 1
-DENIABLE = ("view", "send", "history", "manage_messages", "manage_roles", "voice_status")
-DENIED_PERMISSION_BITS = {
-    "view": 1 << 10,
-    "send": 1 << 11,
-    "history": 1 << 16,
-    "manage_messages": 1 << 13,
-    "manage_roles": 1 << 28,
-    "voice_status": 1 << 48,
-}
-"""What a scenario can deny the bot per channel (`bot_denied`): see README."""
-
-DEFAULT_DISCORD_TOKEN = "sandbox-discord-token"
-DEFAULT_LEAGUE_TOKEN = "sandbox-league-token"
-DEFAULT_GUILD_ID = "1100000000000000000"
-DEFAULT_BOT_ID = "1100000000000000001"
-DEFAULT_OWNER_ID = "1100000000000000002"
-STANDINGS_MODES = ("ok", "error", "empty")
-
-JSON = dict[str, Any]
-
-
-@dataclass
-class User:
-    id: str
-    username: str
-    global_name: str | None = None
-    bot: bool = False
-    dms_closed: bool = False
-    member: bool = True
-    joined_at: str | None = None
-
-    def to_json(self) -> JSON:
-        data: JSON = {
-            "id": self.id,
-            "username": self.username,
-            "global_name": self.global_name,
-            "discriminator": "0",
-            "avatar": None,
-        }
-        if self.bot:
-            data["bot"] = True
-        return data
-
-
-@dataclass
-class Channel:
-    id: str
-    type: int
-    name: str | None
-    guild_id: str | None
-    position: int = 0
-    parent_id: str | None = None
-    topic: str | None = None
-    permission_overwrites: dict[str, JSON] = field(default_factory=dict)
-    bot_denied: set[str] = field(default_factory=set)
-    voice_status: str | None = None
-    recipient_id: str | None = None
-
-    @property
-    def is_dm(self) -> bool:
-        return self.type == DM_TYPE
-
-    @property
-    def is_voice(self) -> bool:
-        return self.type in VOICE_TYPES
-
-    @property
-    def accepts_messages(self) -> bool:
-        return self.type in TEXT_TYPES or self.is_dm
-
-
-@dataclass
-class Message:
-    id: str
-    channel_id: str
-    author_id: str
-    content: str
-    embeds: list[JSON]
-    timestamp: datetime
-    edited_timestamp: datetime | None = None
-    nonce: str | int | None = None
-    allowed_mentions: JSON | None = None
-    mentions_pinged: list[str] = field(default_factory=list)
-    edit_limited: bool = False
-    pinned: bool = False
-    flags: int = 0
-
-
-@dataclass
-class DiscordState:
-    token: str
-    guild_id: str
-    guild_name: str
-    application_id: str
-    bot_id: str
-    owner_id: str
-    users: dict[str, User] = field(default_factory=dict)
-    channels: dict[str, Channel] = field(default_factory=dict)
-    messages: dict[str, Message] = field(default_factory=dict)
-    deleted: list[Message] = field(default_factory=list)
-    nonces: dict[tuple[str, str, str], tuple[str, datetime]] = field(default_factory=dict)
-    tasks_channel_id: str | None = None
-    heartbeat_channel_id: str | None = None
-    banned: bool = False
-
-    @property
-    def bot_role_id(self) -> str:
-        """The bot's managed role (simulated; one past the guild id's neighbourhood)."""
-        return str(int(self.guild_id) + 999)
-
-
-@dataclass
-class LeagueState:
-    token: str
-    current: list[JSON] = field(default_factory=list)
-    teams: dict[int, JSON] = field(default_factory=dict)
-    players: dict[int, JSON] = field(default_factory=dict)
-    transactions: list[JSON] = field(default_factory=list)
-    standings: list[JSON] = field(default_factory=list)
-    standings_mode: str = "ok"
-    creators: dict[int, JSON] = field(default_factory=dict)
-    custom_commands: dict[int, JSON] = field(default_factory=dict)
-    custom_commands_default_limit: int | None = None
-
-
-@dataclass
-class Spreadsheet:
-    key: str
-    title: str
-    tabs: dict[str, list[list[Any]]]
-    readable: bool = True
-
-
-@dataclass
-class SheetsState:
-    spreadsheets: dict[str, Spreadsheet] = field(default_factory=dict)
-    tokens: dict[str, datetime] = field(default_factory=dict)
-
-
-@dataclass
-class Scorecard:
-    text_channel_id: str
-    sheet_key: str
-    publisher_id: str
-    published_at: datetime
-
-
-@dataclass
-class VoiceLink:
-    voice_channel_id: str
-    text_channel_id: str
-    creator_id: str
-    type: str
-    created_at: datetime
-
-
-# --------------------------------------------------------------------- helpers
-
-
-def parse_time(value: Any, where: str) -> datetime:
-    """Parse an ISO timestamp from a scenario; naive values are taken as UTC."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ScenarioError(f"{where}: {value!r} is not an ISO 8601 timestamp") from exc
-    else:
-        raise ScenarioError(f"{where}: expected an ISO timestamp, got {value!r}")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _need(entry: JSON, key: str, where: str) -> Any:
-    if key not in entry:
-        raise ScenarioError(f"{where}: missing required key {key!r}")
-    return entry[key]
-
-
-def _int_id(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ScenarioError(f"{where}: id {value!r} is not an integer")
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ScenarioError(f"{where}: id {value!r} is not an integer") from exc
-
-
-def _fixed_snowflake(seed: str) -> str:
-    """A stable snowflake-sized id for scenario entities that omit one."""
-    digest = int(hashlib.sha256(seed.encode()).hexdigest()[:10], 16)
-    return str((1 << 60) + digest)
-
-
-TEAM_DEFAULTS: JSON = {
-    "gmid": None,
-    "gmid2": None,
-    "manager1_id": None,
-    "manager2_id": None,
-    "division_id": None,
-    "stadium": None,
-    "thumbnail": None,
-    "color": None,
-    "dice_color": None,
-    "salary_cap": None,
-}
-CURRENT_DEFAULTS: JSON = {
-    "freeze": False,
-    "bet_week": "sheets",
-    "trade_deadline": 14,
-    "pick_trade_start": 15,
-    "pick_trade_end": 18,
-    "playoffs_begin": 19,
-}
-STANDINGS_NUMBERS = (
-    "run_diff",
-    "home_wins",
-    "home_losses",
-    "away_wins",
-    "away_losses",
-    "last8_wins",
-    "last8_losses",
-    "streak_num",
-    "one_run_wins",
-    "one_run_losses",
-    "pythag_wins",
-    "pythag_losses",
-    "div1_wins",
-    "div1_losses",
-    "div2_wins",
-    "div2_losses",
-    "div3_wins",
-    "div3_losses",
-    "div4_wins",
-    "div4_losses",
+from leaguectl.sandbox.errors import ScenarioError  # re-exported: its historical home
+from leaguectl.sandbox.scenario_load import (
+    DEFAULT_BOT_ID,
+    DEFAULT_DISCORD_TOKEN,
+    DEFAULT_GUILD_ID,
+    DEFAULT_OWNER_ID,
+    fixed_snowflake,
+    load_league,
+    load_scorecards,
+    load_sheets,
+    load_voice_links,
+    need,
+    parse_time,
 )
-COMMAND_DEFAULTS: JSON = {
-    "creator_id": None,
-    "updated_at": None,
-    "last_used": None,
-    "use_count": 0,
-    "warning_sent": False,
-    "is_active": True,
-    "tags": None,
-}
+from leaguectl.sandbox.wire_objects import channel_json, message_json
+from leaguectl.sandbox.world import (
+    CHANNEL_TYPES,
+    DENIABLE,
+    DM_TYPE,
+    JSON,
+    TEXT_TYPES,
+    Channel,
+    DiscordState,
+    Message,
+    Scorecard,
+    Spreadsheet,
+    User,
+    VoiceLink,
+)
 
+__all__ = [
+    "Channel",
+    "DiscordState",
+    "Message",
+    "SandboxState",
+    "ScenarioError",
+    "Scorecard",
+    "Spreadsheet",
+    "User",
+    "VoiceLink",
+]
 
 # ----------------------------------------------------------------- the state
 
@@ -290,10 +80,11 @@ class SandboxState:
         self.timezone: str = str(scenario.get("timezone", "UTC"))
         self.extra_env: dict[str, str] = {str(k): str(v) for k, v in (scenario.get("env") or {}).items()}
         self.discord = self._load_discord(scenario.get("discord") or {})
-        self.league = self._load_league(scenario.get("league") or {})
-        self.sheets = self._load_sheets(scenario.get("sheets") or {})
-        self.scorecards = self._load_scorecards(scenario.get("scorecards") or [])
-        self.voice_links = self._load_voice_links(scenario.get("voice_links") or [])
+        self.league = load_league(scenario.get("league") or {})
+        self.sheets = load_sheets(scenario.get("sheets") or {})
+        owner_id = self.discord.owner_id
+        self.scorecards = load_scorecards(scenario.get("scorecards") or [], self._channel_ref, owner_id, clock)
+        self.voice_links = load_voice_links(scenario.get("voice_links") or [], self._channel_ref, owner_id, clock)
         self.demo: JSON = scenario.get("demo") or {}
 
     # ------------------------------------------------------------ loading
@@ -307,9 +98,9 @@ class SandboxState:
             token=str(data.get("bot_token", DEFAULT_DISCORD_TOKEN)),
             guild_id=guild_id,
             guild_name=str(guild.get("name", "Sandbox League")),
-            application_id=str(data.get("application_id", _need(bot, "id", "discord.bot"))),
-            bot_id=str(_need(bot, "id", "discord.bot")),
-            owner_id=str(_need(owner, "id", "discord.owner")),
+            application_id=str(data.get("application_id", need(bot, "id", "discord.bot"))),
+            bot_id=str(need(bot, "id", "discord.bot")),
+            owner_id=str(need(owner, "id", "discord.owner")),
         )
         self.discord = state
         self._add_user({**bot, "bot": True}, "discord.bot")
@@ -327,10 +118,10 @@ class SandboxState:
                 ).id
         for number, message in enumerate(data.get("messages") or []):
             where = f"discord.messages[{number}]"
-            self._seed_message(self._channel_ref(_need(message, "channel", where), where).id, message, where)
+            self._seed_message(self._channel_ref(need(message, "channel", where), where).id, message, where)
         for number, dm in enumerate(data.get("dms") or []):
             where = f"discord.dms[{number}]"
-            channel = self.open_dm(self._user_ref(_need(dm, "user", where), where))
+            channel = self.open_dm(self._user_ref(need(dm, "user", where), where))
             self._seed_message(channel.id, dm, where)
         for key, attr in (("tasks_channel", "tasks_channel_id"), ("heartbeat_channel", "heartbeat_channel_id")):
             if data.get(key) is not None:
@@ -338,11 +129,11 @@ class SandboxState:
         return state
 
     def _add_user(self, data: JSON, where: str) -> None:
-        user_id = str(_need(data, "id", where))
+        user_id = str(need(data, "id", where))
         self.minter.reserve(user_id)
         self.discord.users[user_id] = User(
             id=user_id,
-            username=str(_need(data, "username", where)),
+            username=str(need(data, "username", where)),
             global_name=data.get("global_name"),
             bot=bool(data.get("bot", False)),
             dms_closed=bool(data.get("dms_closed", False)),
@@ -351,7 +142,7 @@ class SandboxState:
         )
 
     def _add_channel(self, data: JSON, number: int, where: str) -> None:
-        name = str(_need(data, "name", where))
+        name = str(need(data, "name", where))
         kind = data.get("type", "text")
         channel_type = CHANNEL_TYPES.get(kind) if isinstance(kind, str) else kind
         if not isinstance(channel_type, int) or channel_type == DM_TYPE:
@@ -360,7 +151,7 @@ class SandboxState:
         unknown = denied - set(DENIABLE)
         if unknown:
             raise ScenarioError(f"{where}: bot_denied has unknown entries {sorted(unknown)}; allowed: {DENIABLE}")
-        channel_id = str(data.get("id") or _fixed_snowflake(f"channel:{name}:{number}"))
+        channel_id = str(data.get("id") or fixed_snowflake(f"channel:{name}:{number}"))
         self.minter.reserve(channel_id)
         overwrites = {
             str(item["id"]): {
@@ -417,96 +208,6 @@ class SandboxState:
         )
         self.discord.messages[message_id] = message
         return message
-
-    def _load_league(self, data: JSON) -> LeagueState:
-        league = LeagueState(token=str(data.get("api_token", DEFAULT_LEAGUE_TOKEN)))
-        mode = data.get("standings_mode", "ok")
-        if mode not in STANDINGS_MODES:
-            raise ScenarioError(f"league.standings_mode: {mode!r} is not one of {STANDINGS_MODES}")
-        league.standings_mode = mode
-        league.custom_commands_default_limit = data.get("custom_commands_default_limit")
-        for number, row in enumerate(data.get("current") or []):
-            where = f"league.current[{number}]"
-            for key in ("id", "week", "season"):
-                _need(row, key, where)
-            league.current.append({"id": _int_id(row["id"], where), **CURRENT_DEFAULTS, **row})
-        for number, row in enumerate(data.get("teams") or []):
-            where = f"league.teams[{number}]"
-            for key in ("id", "abbrev", "sname", "lname", "season"):
-                _need(row, key, where)
-            league.teams[_int_id(row["id"], where)] = {**TEAM_DEFAULTS, **row}
-        for number, row in enumerate(data.get("players") or []):
-            where = f"league.players[{number}]"
-            for key in ("id", "name", "wara", "season", "pos_1"):
-                _need(row, key, where)
-            league.players[_int_id(row["id"], where)] = {"team_id": None, **row}
-        for number, row in enumerate(data.get("transactions") or []):
-            where = f"league.transactions[{number}]"
-            for key in ("id", "week", "season", "moveid", "player_id", "oldteam_id", "newteam_id"):
-                _need(row, key, where)
-            league.transactions.append({"cancelled": False, "frozen": False, "cancelled_at": None, **row})
-        for number, row in enumerate(data.get("standings") or []):
-            where = f"league.standings[{number}]"
-            for key in ("team_id", "wins", "losses"):
-                _need(row, key, where)
-            defaults: JSON = dict.fromkeys(STANDINGS_NUMBERS, 0)
-            defaults.update({"id": number + 1, "streak_wl": "w", "div_gb": None, "wc_gb": None})
-            defaults.update({"div_e_num": None, "wc_e_num": None})
-            league.standings.append({**defaults, **row})
-        for number, row in enumerate(data.get("creators") or []):
-            where = f"league.creators[{number}]"
-            for key in ("id", "discord_id", "username", "created_at"):
-                _need(row, key, where)
-            league.creators[_int_id(row["id"], where)] = {"display_name": None, **row}
-        for number, row in enumerate(data.get("custom_commands") or []):
-            where = f"league.custom_commands[{number}]"
-            for key in ("id", "name", "content", "created_at"):
-                _need(row, key, where)
-            league.custom_commands[_int_id(row["id"], where)] = {**COMMAND_DEFAULTS, **row}
-        return league
-
-    def _load_sheets(self, data: JSON) -> SheetsState:
-        sheets = SheetsState()
-        for key, entry in data.items():
-            tabs = entry.get("tabs") or {}
-            if not tabs:
-                raise ScenarioError(f"sheets[{key!r}]: needs at least one tab under 'tabs'")
-            sheets.spreadsheets[str(key)] = Spreadsheet(
-                key=str(key),
-                title=str(entry.get("title", key)),
-                tabs={str(name): sheet_grid(grid, f"sheets[{key!r}].tabs[{name!r}]") for name, grid in tabs.items()},
-                readable=bool(entry.get("readable", True)),
-            )
-        return sheets
-
-    def _load_scorecards(self, data: list[JSON]) -> list[Scorecard]:
-        cards = []
-        for number, entry in enumerate(data):
-            where = f"scorecards[{number}]"
-            cards.append(
-                Scorecard(
-                    text_channel_id=self._channel_ref(_need(entry, "text_channel", where), where).id,
-                    sheet_key=str(_need(entry, "sheet_key", where)),
-                    publisher_id=str(entry.get("publisher_id", self.discord.owner_id)),
-                    published_at=parse_time(entry.get("published_at", self.clock.now()), where),
-                )
-            )
-        return cards
-
-    def _load_voice_links(self, data: list[JSON]) -> list[VoiceLink]:
-        links = []
-        for number, entry in enumerate(data):
-            where = f"voice_links[{number}]"
-            links.append(
-                VoiceLink(
-                    voice_channel_id=self._channel_ref(_need(entry, "voice_channel", where), where).id,
-                    text_channel_id=self._channel_ref(_need(entry, "text_channel", where), where).id,
-                    creator_id=str(entry.get("creator_id", self.discord.owner_id)),
-                    type=str(entry.get("type", "public")),
-                    created_at=parse_time(entry.get("created_at", self.clock.now()), where),
-                )
-            )
-        return links
 
     # ------------------------------------------------------ Discord reads
 
@@ -568,7 +269,7 @@ class SandboxState:
         existing = self.dm_channel(user_id)
         if existing is not None:
             return existing
-        channel_id = _fixed_snowflake(f"dm:{user_id}")
+        channel_id = fixed_snowflake(f"dm:{user_id}")
         self.minter.reserve(channel_id)
         channel = Channel(id=channel_id, type=DM_TYPE, name=None, guild_id=None, recipient_id=user_id)
         self.discord.channels[channel_id] = channel
@@ -673,79 +374,12 @@ class SandboxState:
     # ------------------------------------------------------- snapshots
 
     def message_json(self, message: Message) -> JSON:
-        """The Discord API's message object."""
-        author = self.discord.users.get(message.author_id) or User(message.author_id, "unknown")
-        everyone = any(p in ("everyone", "here") for p in message.mentions_pinged)
-        mentioned = [
-            self.discord.users[p[5:]].to_json()
-            for p in message.mentions_pinged
-            if p.startswith("user:") and p[5:] in self.discord.users
-        ]
-        data: JSON = {
-            "id": message.id,
-            "type": 0,
-            "channel_id": message.channel_id,
-            "author": author.to_json(),
-            "content": message.content,
-            "embeds": copy.deepcopy(message.embeds),
-            "attachments": [],
-            "components": [],
-            "timestamp": iso(message.timestamp),
-            "edited_timestamp": None if message.edited_timestamp is None else iso(message.edited_timestamp),
-            "tts": False,
-            "mention_everyone": everyone,
-            "mentions": mentioned,
-            "mention_roles": [p[5:] for p in message.mentions_pinged if p.startswith("role:")],
-            "pinned": message.pinned,
-            "flags": message.flags,
-        }
-        if message.nonce is not None:
-            data["nonce"] = message.nonce
-        return data
-
-    def _overwrites_json(self, channel: Channel) -> list[JSON]:
-        """Stored overwrites, plus the bot's member overwrite: explicit access, minus `bot_denied`.
-
-        The explicit allow mirrors how leagues set up their bot: it keeps its access to a
-        channel it hides from @everyone.
-        """
-        overwrites: list[JSON] = list(copy.deepcopy(channel.permission_overwrites).values())
-        deny = sum(DENIED_PERMISSION_BITS[name] for name in channel.bot_denied)
-        allow = sum(DENIED_PERMISSION_BITS.values()) & ~deny
-        overwrites.append({"id": self.discord.bot_id, "type": 1, "allow": str(allow), "deny": str(deny)})
-        return overwrites
+        """The Discord API's message object (see `wire_objects`)."""
+        return message_json(self.discord, message)
 
     def channel_json(self, channel: Channel) -> JSON:
-        """The Discord API's channel object."""
-        last = [m for m in self.discord.messages.values() if m.channel_id == channel.id]
-        last_id = max((int(m.id) for m in last), default=None)
-        if channel.is_dm:
-            recipient = self.discord.users.get(channel.recipient_id or "")
-            return {
-                "id": channel.id,
-                "type": DM_TYPE,
-                "last_message_id": None if last_id is None else str(last_id),
-                "flags": 0,
-                "recipients": [] if recipient is None else [recipient.to_json()],
-            }
-        data: JSON = {
-            "id": channel.id,
-            "type": channel.type,
-            "guild_id": channel.guild_id,
-            "name": channel.name,
-            "position": channel.position,
-            "parent_id": channel.parent_id,
-            "permission_overwrites": self._overwrites_json(channel),
-            "nsfw": False,
-            "flags": 0,
-        }
-        if channel.type in TEXT_TYPES:
-            data["topic"] = channel.topic
-            data["last_message_id"] = None if last_id is None else str(last_id)
-            data["rate_limit_per_user"] = 0
-        if channel.is_voice:
-            data.update({"bitrate": 64000, "user_limit": 0, "rtc_region": None})
-        return data
+        """The Discord API's channel object (see `wire_objects`)."""
+        return channel_json(self.discord, channel)
 
     def snapshot(self) -> JSON:
         """Everything, JSON-able (ids and timestamps included)."""

@@ -9,6 +9,8 @@ Modules, lightest first (none imports google-auth, httpx or rich at import time)
 * :mod:`.identify`: which of the bot's messages are leaguectl's, and what they record.
 * :mod:`.names`: channels as people read them (``#gameday-1``).
 * :mod:`.plan`: pure planner: games + leaguectl's messages + the channel's overwrite → actions.
+  Its parts: :mod:`.channel` (the channel as found), :mod:`.plan_types` (games in, writes out).
 * :mod:`.tick`: one ``scorebug-tick`` pass: read, plan, apply, report.
+  :mod:`.apply` makes the plan's Discord writes.
 * :mod:`.publish`: ``scorecards list|publish|unpublish``.
 """

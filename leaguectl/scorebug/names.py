@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from leaguectl.scorebug.embed import plain_line
@@ -25,3 +26,13 @@ def channel_label(names: Mapping[str, str], channel_id: str) -> str:
     """``#name`` for a channel of the guild; the id, said as such, for one the guild does not have (any more)."""
     name = names.get(channel_id)
     return f"#{name}" if name else f"channel {channel_id} (not in the guild)"
+
+
+@dataclass
+class Labels:
+    """Channel ids → how a person reads them in this pass's report (``#gameday-1``)."""
+
+    names: dict[str, str]
+
+    def __call__(self, channel_id: str | None) -> str | None:
+        return channel_label(self.names, channel_id) if channel_id else None

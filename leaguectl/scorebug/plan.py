@@ -32,309 +32,63 @@ most one repeated status write, never a ``- FINAL`` left unwritten.
 
 A game whose sheet could not be read this tick keeps its message, its
 record and its voice status as they are, so a flaky sheet causes no churn.
+
+The planner's inputs and writes are plain data in :mod:`.plan_types`; the
+channel as this tick found it is read in :mod:`.channel`. Both are re-exported
+here, the planner's one public face.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
-from leaguectl.scorebug.embed import TeamLook, embed_signature, scorebug_embed, voice_status
-from leaguectl.scorebug.identify import (
-    LEDGER_TITLE,
-    FinalLine,
-    LedgerMessage,
-    OrphanScorebug,
-    ScorebugMessage,
-    identify,
-)
+from leaguectl.scorebug.channel import VIEW_CHANNEL, ChannelView, everyone_overwrite, read_channel
+from leaguectl.scorebug.embed import embed_signature
+from leaguectl.scorebug.identify import FinalLine, ScorebugMessage
 from leaguectl.scorebug.marker import LEDGER, SCOREBUG, URL_LIMIT, Marker, VoiceRecord
-from leaguectl.scorebug.parse import Scorebug
+from leaguectl.scorebug.plan_types import (
+    DeleteMessage,
+    EditScorebug,
+    Game,
+    GameInput,
+    PostScorebug,
+    RewriteRecords,
+    ScorebugWrite,
+    SetVisibility,
+    SetVoiceStatus,
+    TickPlan,
+    UnknownGame,
+    VoiceLinks,
+    WriteLedger,
+    ledger_embed,
+)
 
-JsonObject = dict[str, Any]
+__all__ = [
+    "MAX_GAMES",
+    "VIEW_CHANNEL",
+    "ChannelView",
+    "DeleteMessage",
+    "EditScorebug",
+    "Game",
+    "GameInput",
+    "PostScorebug",
+    "RewriteRecords",
+    "ScorebugWrite",
+    "SetVisibility",
+    "SetVoiceStatus",
+    "TickPlan",
+    "UnknownGame",
+    "VoiceLinks",
+    "WriteLedger",
+    "everyone_overwrite",
+    "ledger_embed",
+    "plan_tick",
+    "read_channel",
+    "visibility_change",
+]
 
-VIEW_CHANNEL = 1 << 10
 MAX_GAMES = 50
 """Scorecards read per tick (the Sheets quota is 60 reads a minute); the records of this many always fit one url."""
-_VISIBLE_KEYS = ("title", "description", "color", "fields")
-"""What a records-only edit copies from the current embed (its footer and Discord's additions are left out)."""
-
-
-# --- the channel as this tick found it ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChannelView:
-    """The live-scores channel: leaguectl's messages in it and the @everyone overwrite."""
-
-    channel_id: str
-    guild_id: str
-    scorebugs: tuple[ScorebugMessage, ...] = ()
-    ledgers: tuple[LedgerMessage, ...] = ()
-    orphans: tuple[str, ...] = ()
-    left_alone: int = 0
-    """Messages of the bot that are not leaguectl's: never touched."""
-    everyone_allow: int | None = None
-    everyone_deny: int | None = None
-
-    @property
-    def visible(self) -> bool | None:
-        """True/False when the @everyone overwrite allows/denies viewing; None when it says nothing."""
-        if self.everyone_deny is not None and self.everyone_deny & VIEW_CHANNEL:
-            return False
-        if self.everyone_allow is not None and self.everyone_allow & VIEW_CHANNEL:
-            return True
-        return None
-
-
-def _bits(value: object) -> int:
-    """A permission bit set as Discord sends it (a decimal string); anything else counts as none."""
-    text = str(value or 0)
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else 0
-
-
-def everyone_overwrite(overwrites: object, guild_id: str) -> tuple[int | None, int | None]:
-    """(allow, deny) of the channel's @everyone overwrite (its id is the guild's); (None, None) without one."""
-    allow: int | None = None
-    deny: int | None = None
-    for overwrite in overwrites if isinstance(overwrites, list | tuple) else ():
-        if isinstance(overwrite, Mapping) and str(overwrite.get("id")) == guild_id:
-            allow, deny = _bits(overwrite.get("allow")), _bits(overwrite.get("deny"))
-    return allow, deny
-
-
-def read_channel(
-    channel_id: str,
-    messages: Iterable[Mapping[str, Any]],
-    bot_user_id: str,
-    overwrites: object,
-    guild_id: str,
-) -> ChannelView:
-    """Sort the bot's messages into leaguectl's scorebugs, ledgers and orphans; read the overwrite."""
-    scorebugs: list[ScorebugMessage] = []
-    ledgers: list[LedgerMessage] = []
-    orphans: list[str] = []
-    left_alone = 0
-    for message in messages:
-        found = identify(message, guild_id=guild_id, channel_id=channel_id, bot_user_id=bot_user_id)
-        if isinstance(found, ScorebugMessage):
-            scorebugs.append(found)
-        elif isinstance(found, LedgerMessage):
-            ledgers.append(found)
-        elif isinstance(found, OrphanScorebug):
-            orphans.append(found.message_id)
-        elif isinstance(message.get("author"), dict) and str(message["author"].get("id")) == bot_user_id:
-            left_alone += 1
-    allow, deny = everyone_overwrite(overwrites, guild_id)
-    return ChannelView(
-        channel_id=channel_id,
-        guild_id=guild_id,
-        scorebugs=tuple(sorted(scorebugs, key=lambda m: (len(m.message_id), m.message_id))),
-        ledgers=tuple(sorted(ledgers, key=lambda m: (len(m.message_id), m.message_id))),
-        orphans=tuple(orphans),
-        left_alone=left_alone,
-        everyone_allow=allow,
-        everyone_deny=deny,
-    )
-
-
-# --- what the sheets say ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Game:
-    """A published game whose scorecard was read and whose teams are known."""
-
-    game_id: str
-    scorebug: Scorebug
-    away: TeamLook
-    home: TeamLook
-    voice_channel_id: str | None = None
-
-    @property
-    def is_final(self) -> bool:
-        return self.scorebug.is_final
-
-    @property
-    def status(self) -> str:
-        """The voice-channel status: ``AWAY a @ h HOME`` (+ `` - FINAL``)."""
-        return voice_status(self.scorebug, self.away.label, self.home.label)
-
-    @property
-    def wanted_record(self) -> VoiceRecord | None:
-        return VoiceRecord.of(self.voice_channel_id, self.status) if self.voice_channel_id else None
-
-    def final_line(self, record: VoiceRecord | None) -> FinalLine:
-        return FinalLine(self.game_id, self.status, record)
-
-    def embed(self, guild_id: str, record: VoiceRecord | None, finals: Sequence[FinalLine] = ()) -> JsonObject:
-        marker = Marker(SCOREBUG, guild_id, self.game_id, record, tuple(line.as_record() for line in finals))
-        return scorebug_embed(self.scorebug, self.away, self.home, url=marker.url())
-
-
-@dataclass(frozen=True)
-class UnknownGame:
-    """A published game whose state is unknown this tick (unreadable sheet, bad data, over the limit)."""
-
-    game_id: str
-
-
-GameInput = Game | UnknownGame
-
-
-@dataclass(frozen=True)
-class VoiceLinks:
-    """What this tick knows about voice channels, beyond each game's own link.
-
-    ``known`` is False when ``VOICE_CHANNELS_FILE`` could not be read: then no
-    status is written or cleared and every record is kept as it is.
-    ``existing``: the guild's voice channels (a deleted one needs no clearing).
-    ``uncertain``: voice channels of unusable file entries, never cleared.
-    """
-
-    known: bool = True
-    existing: frozenset[str] = frozenset()
-    uncertain: frozenset[str] = frozenset()
-
-
-# --- the plan --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SetVoiceStatus:
-    """Write ``status`` to a voice channel; ``status`` None clears the status leaguectl wrote there."""
-
-    game_id: str | None
-    voice_channel_id: str
-    status: str | None
-
-
-@dataclass(frozen=True)
-class PostScorebug:
-    game: Game
-    finals: tuple[FinalLine, ...] = ()
-
-    @property
-    def game_id(self) -> str:
-        return self.game.game_id
-
-    @property
-    def releases_finals(self) -> bool:
-        """A new message holds nothing yet, so posting it never gives final records up."""
-        return False
-
-
-@dataclass(frozen=True)
-class EditScorebug:
-    """Edit a live game's scorebug; ``releases_finals``: it held final records and no longer will."""
-
-    message_id: str
-    game: Game
-    current: JsonObject
-    finals: tuple[FinalLine, ...] = ()
-    releases_finals: bool = False
-
-    @property
-    def game_id(self) -> str:
-        return self.game.game_id
-
-
-@dataclass(frozen=True)
-class RewriteRecords:
-    """Edit only the records of a scorebug whose sheet was not read (the final games it holds change).
-
-    What members see (the last known score) is kept; a footer of leaguectl 0.1.0 goes.
-    """
-
-    message_id: str
-    game_id: str
-    current: JsonObject
-    finals: tuple[FinalLine, ...] = ()
-    releases_finals: bool = False
-
-    def embed(self, guild_id: str, record: VoiceRecord | None, finals: Sequence[FinalLine]) -> JsonObject:
-        embed = {key: self.current[key] for key in _VISIBLE_KEYS if key in self.current}
-        embed["url"] = Marker(SCOREBUG, guild_id, self.game_id, record, tuple(f.as_record() for f in finals)).url()
-        return embed
-
-
-ScorebugWrite = PostScorebug | EditScorebug | RewriteRecords
-
-
-@dataclass(frozen=True)
-class DeleteMessage:
-    """Delete one of leaguectl's messages; ``holds_finals``: it carries final-game records."""
-
-    message_id: str
-    reason: str
-    game_id: str | None = None
-    holds_finals: bool = False
-
-
-@dataclass(frozen=True)
-class WriteLedger:
-    """Create (``message_id`` None) or edit the "Final scores" message."""
-
-    message_id: str | None
-    lines: tuple[FinalLine, ...]
-    current: JsonObject | None = None
-
-
-@dataclass(frozen=True)
-class SetVisibility:
-    visible: bool
-    allow: int
-    deny: int
-
-
-@dataclass
-class TickPlan:
-    """The writes of one tick, in the order they are applied.
-
-    The ledger is written before the scorebugs and the holder's write comes
-    first among those, so the new place of the final records is written
-    before anything releasing them (a strip, a delete).
-    """
-
-    voice: list[SetVoiceStatus] = field(default_factory=list)
-    ledger: WriteLedger | None = None
-    scorebugs: list[ScorebugWrite] = field(default_factory=list)
-    deletes: list[DeleteMessage] = field(default_factory=list)
-    visibility: SetVisibility | None = None
-    unchanged: list[str] = field(default_factory=list)
-    kept_unknown: list[str] = field(default_factory=list)
-    finals: tuple[FinalLine, ...] = ()
-    dropped_finals: tuple[FinalLine, ...] = ()
-    """Final games whose records did not fit Discord's url limit (only with far more than MAX_GAMES published)."""
-    holder: str | None = None
-    """The game whose scorebug carries ``finals``; None when they are in the ledger (or there are none)."""
-    records: dict[str, VoiceRecord | None] = field(default_factory=dict)
-    """game → the voice record its message should carry after this tick (if every write succeeds)."""
-    previous: dict[str, VoiceRecord] = field(default_factory=dict)
-    """game → the voice record found in the channel before this tick."""
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.voice or self.scorebugs or self.ledger or self.deletes or self.visibility)
-
-    def record_after_failure(self, game_id: str) -> VoiceRecord | None:
-        """The record to keep when this tick's status write for the game failed: the old one, same channel only."""
-        old, wanted = self.previous.get(game_id), self.records.get(game_id)
-        return (
-            old if old is not None and wanted is not None and old.voice_channel_id == wanted.voice_channel_id else None
-        )
-
-
-def ledger_embed(guild_id: str, channel_id: str, lines: Sequence[FinalLine], color: int) -> JsonObject:
-    """The "Final scores" message: the final games as members read them; the records in its link."""
-    marker = Marker(LEDGER, guild_id, channel_id, None, tuple(line.as_record() for line in lines))
-    return {
-        "title": LEDGER_TITLE,
-        "url": marker.url(),
-        "description": "\n".join(line.render() for line in lines),
-        "color": color,
-    }
 
 
 def _all_lines(channel: ChannelView) -> Iterable[FinalLine]:

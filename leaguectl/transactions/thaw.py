@@ -30,7 +30,7 @@ recipient), so a second host running the same thaw at the same moment gets
 Discord's copy back instead of posting again.
 
 With the freeze flag already off, only the announcement of an interrupted
-thaw can be missing; see :func:`~leaguectl.transactions.thaw_plan.completion_when_freeze_off`.
+thaw can be missing; see :func:`~leaguectl.transactions.thaw_cycle.completion_when_freeze_off`.
 """
 
 from __future__ import annotations

@@ -134,7 +134,6 @@ class Settings:
 
 
 SETTING_FIELDS: tuple[dataclasses.Field[Any], ...] = dataclasses.fields(Settings)
-_BY_ENV: dict[str, dataclasses.Field[Any]] = {f.metadata["env"]: f for f in SETTING_FIELDS}
 
 
 def env_name(attribute: str) -> str:

@@ -8,7 +8,9 @@ Modules:
 ``model``
     Read each task once into a typed, immutable value (:class:`~leaguectl.tasks.model.TaskHead`,
     :class:`~leaguectl.tasks.model.Task`) or a per-message
-    :class:`~leaguectl.tasks.model.TaskProblem`; the only place that reads task fields.
+    :class:`~leaguectl.tasks.model.TaskProblem`; the only place that reads task fields. It is
+    the face of ``problems`` (problems, display-safe text), ``head`` (what every pass reads of
+    every message) and ``parse`` (the schedule, instants and action of a due task).
 ``render``
     Write a task value back in one canonical layout under 2000 characters.
 ``fields``

@@ -58,6 +58,9 @@ class SandboxProcess:
                 self.env[name] = _unquote(value)
         else:
             raise SystemExit("bench: the sandbox exited before it was ready")
+        # The bench moves the sandbox clock itself (advance(), set_clock()); a pass that synced the
+        # clock to its own time would undo that, and would cost a request no real deployment makes.
+        self.env.pop("LEAGUECTL_SANDBOX_URL", None)
         self._steady_state()
         return self
 

@@ -110,8 +110,6 @@ from datetime import MAXYEAR, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from leaguectl.schedule_cron import CronExpr, cron_after
-from leaguectl.schedule_rrule import RRuleSpec, rrule_after
 from leaguectl.schedule_task import (
     ONE_TIME_KINDS,
     Schedule,
@@ -143,10 +141,8 @@ from leaguectl.schedule_time import (
 __all__ = [
     "MONTH_NAMES",
     "WEEKDAY_NAMES",
-    "CronExpr",
     "DueDecision",
     "DueStatus",
-    "RRuleSpec",
     "Schedule",
     "ScheduleError",
     "ScheduleKind",
@@ -246,8 +242,12 @@ def _series_slot_after(schedule: Schedule, anchor: datetime, after: datetime) ->
         return anchor + ((after - anchor) // period + 1) * period
     kind, zone = schedule.kind, schedule.zone
     if kind is ScheduleKind.CRON and schedule.cron is not None:
+        from leaguectl.schedule_cron import cron_after  # loaded with the cron schedule it evaluates
+
         return cron_after(schedule.cron, schedule.zone, after, schedule.text)
     if kind is ScheduleKind.RRULE and schedule.rrule is not None:
+        from leaguectl.schedule_rrule import rrule_after  # loaded with the RRULE it evaluates
+
         return rrule_after(schedule.rrule, schedule.zone, schedule.time, anchor, after)
     local = anchor.astimezone(zone)
     wall = schedule.time or local.time()

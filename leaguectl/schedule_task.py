@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from leaguectl.schedule_cron import CronExpr, parse_cron
-from leaguectl.schedule_rrule import RRuleSpec, parse_rrule
 from leaguectl.schedule_time import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
@@ -30,6 +29,10 @@ from leaguectl.schedule_time import (
     parse_weekday,
     parse_zone,
 )
+
+if TYPE_CHECKING:  # the cron and RRULE engines are imported when a schedule of theirs is read
+    from leaguectl.schedule_cron import CronExpr
+    from leaguectl.schedule_rrule import RRuleSpec
 
 # --------------------------------------------------------------------------------------------
 # The schedule model
@@ -200,14 +203,15 @@ def _parse_value(text: str, task: Mapping[str, object], zone: ZoneInfo) -> Sched
         return Schedule(text, ScheduleKind.ON_DATE, zone, time=_time_field(task),
                         specific_date=parse_date(specific))
     if lowered.startswith(("rrule:", "freq=", "dtstart")):
+        from leaguectl.schedule_rrule import parse_rrule
+
         spec, zone = parse_rrule(text, zone)
         return Schedule(text, ScheduleKind.RRULE, zone, time=_time_field(task), rrule=spec)
-    if lowered.startswith("cron:"):
-        return Schedule(text, ScheduleKind.CRON, zone, cron=parse_cron(text, text[5:].strip()))
-    if lowered.startswith("@"):
-        return Schedule(text, ScheduleKind.CRON, zone, cron=parse_cron(text, text))
-    if len(text.split()) == 5:
-        return Schedule(text, ScheduleKind.CRON, zone, cron=parse_cron(text, text))
+    if lowered.startswith(("cron:", "@")) or len(text.split()) == 5:
+        from leaguectl.schedule_cron import parse_cron
+
+        expression = text[5:].strip() if lowered.startswith("cron:") else text
+        return Schedule(text, ScheduleKind.CRON, zone, cron=parse_cron(text, expression))
     raise field_error("schedule", text, "is not a known schedule")
 
 

@@ -11,11 +11,13 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leaguectl.dotenv import DotenvSyntaxError, DotenvValue, parse_dotenv
 from leaguectl.errors import ConfigError
 from leaguectl.settings_fields import SETTING_FIELDS
+
+if TYPE_CHECKING:
+    from leaguectl.dotenv import DotenvValue
 
 # Precedence, highest first (README "Configuration"):
 #   1. --set NAME=VALUE
@@ -117,6 +119,8 @@ def _read_env_file(path: Path) -> dict[str, DotenvValue]:
         raise ConfigError(ENV_FILE_VARIABLE, f"cannot read .env file {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(ENV_FILE_VARIABLE, f".env file {path} is not UTF-8 text") from None
+    from leaguectl.dotenv import DotenvSyntaxError, parse_dotenv  # only with an env file
+
     try:
         return parse_dotenv(text)
     except DotenvSyntaxError as exc:

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from leaguectl.discord_rest import UNKNOWN_MESSAGE, DiscordError
-from leaguectl.tasks.actions import perform
 from leaguectl.tasks.fields import short_error, stamp
 from leaguectl.tasks.model import TaskHead, TaskProblem, changed, display, read_task
 from leaguectl.tasks.notices import Notice, fingerprint, read_notice, update_notices
@@ -251,6 +250,8 @@ def _run(pc: PassContext, channel_id: str, plan: RunPlan, policy: Policy, tally:
     written = _claim(pc, channel_id, plan, label)
     if written is None:
         return
+    from leaguectl.tasks.actions import perform  # a pass that runs nothing never loads the actions
+
     result = perform(pc, plan, pc.now)
     if result.ok:
         tally.ran += 1

@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Final
 
-import leaguectl
 from leaguectl.discord_fit import ELLIPSIS, fit_message, fit_text, identity_nonce
 from leaguectl.discord_limits import (
     BULK_DELETE_MAX,
@@ -56,7 +56,6 @@ from leaguectl.discord_types import (
     JsonObject,
     Unset,
 )
-from leaguectl.runtime import Runtime
 
 # What callers import from here (the rest is imported from the module that defines it).
 __all__ = [
@@ -126,27 +125,18 @@ class DiscordClient(DiscordTransport):
     Build one per pass; it caches guild channels and DM channels for its lifetime.
     """
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        token: str,
-        runtime: Runtime,
-        max_wait: float = 60.0,
-        max_retries: int = 4,
-        user_agent_version: str = leaguectl.__version__,
-    ) -> None:
-        super().__init__(
-            base_url=base_url,
-            token=token,
-            runtime=runtime,
-            max_wait=max_wait,
-            max_retries=max_retries,
-            user_agent_version=user_agent_version,
-        )
-        self._channels_by_guild: dict[str, list[JsonObject]] = {}
-        self._dm_channels: dict[str, str] = {}
-        self._members: dict[tuple[str, str], JsonObject | None] = {}
+    # Per-client caches (the transport's constructor builds the client; these start empty).
+    @cached_property
+    def _channels_by_guild(self) -> dict[str, list[JsonObject]]:
+        return {}
+
+    @cached_property
+    def _dm_channels(self) -> dict[str, str]:
+        return {}
+
+    @cached_property
+    def _members(self) -> dict[tuple[str, str], JsonObject | None]:
+        return {}
 
     def __repr__(self) -> str:
         return f"DiscordClient(base_url={self._base_url!r})"

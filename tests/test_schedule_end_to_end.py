@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from leaguectl.tasks.message import parse_content
 from tests.conftest import SandboxCli
-from tests.tasks.helpers import layout_a, naive, scenario, task_message, tool_task
+from tests.tasks.helpers import layout_a, naive, scenario, task_message, tasks_in, tool_task
 
 Factory = Callable[..., SandboxCli]
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
@@ -23,13 +21,6 @@ BILLION_MINUTES = "DTSTART:19000101T000000 RRULE:FREQ=MINUTELY;COUNT=1000000000"
 NEVER = "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"
 
 
-def tasks_in(cli: SandboxCli) -> dict[str, dict[str, Any]]:
-    found = {}
-    for message in cli.sandbox.state.messages("tasks"):
-        task = parse_content(message.content)
-        if isinstance(task, dict):
-            found[str(task["task_name"])] = {**task, "_id": message.id, "_content": message.content}
-    return found
 
 
 def test_tasks_add_refuses_a_rule_firing_every_second_as_a_usage_error(sandbox_cli_factory: Factory) -> None:

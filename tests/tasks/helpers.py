@@ -147,3 +147,16 @@ def task_message(content: str, *, author: str = "bot", minutes_ago: int = 60, no
     if now is not None:
         message["timestamp"] = (now - timedelta(minutes=minutes_ago)).isoformat()
     return message
+
+
+def tasks_in(cli: Any) -> dict[str, dict[str, Any]]:
+    """The tasks channel's task messages by task name, with ``_id``, ``_author`` and ``_content`` added."""
+    from leaguectl.tasks.message import parse_content
+
+    found = {}
+    for message in cli.sandbox.state.messages("tasks"):
+        task = parse_content(message.content)
+        if isinstance(task, dict):
+            extra = {"_id": message.id, "_author": message.author_id, "_content": message.content}
+            found[str(task["task_name"])] = {**task, **extra}
+    return found

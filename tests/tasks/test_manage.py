@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from leaguectl.runtime import Runtime
-from leaguectl.tasks.message import parse_content
 from tests.conftest import SandboxCli, invoke
 from tests.tasks.helpers import (
     ALICE,
@@ -22,6 +21,7 @@ from tests.tasks.helpers import (
     naive,
     scenario,
     task_message,
+    tasks_in,
     tool_task,
 )
 
@@ -29,13 +29,6 @@ Factory = Callable[..., SandboxCli]
 NOW = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)  # Monday 08:30 in Berlin
 
 
-def tasks(cli: SandboxCli) -> dict[str, dict[str, Any]]:
-    found = {}
-    for message in cli.sandbox.state.messages("tasks"):
-        task = parse_content(message.content)
-        if isinstance(task, dict):
-            found[str(task["task_name"])] = {**task, "_id": message.id, "_author": message.author_id}
-    return found
 
 
 def posts(cli: SandboxCli, channel: str = "general") -> list[str]:
@@ -61,7 +54,7 @@ def test_an_added_task_previews_five_runs_and_then_runs_at_its_time(sandbox_cli_
     assert len(preview) == 5
     assert preview[0] == {"local": "2026-03-02 09:00 CET (Europe/Berlin)", "utc": "2026-03-02 08:00 UTC"}
     assert preview[4]["local"].startswith("2026-03-06 09:00")
-    task = tasks(cli)["Lineups"]
+    task = tasks_in(cli)["Lineups"]
     assert task["_author"] == BOT
     assert task["action_target"] == GENERAL and task["timezone"] == "Europe/Berlin"
     assert task["next_run"] == "2026-03-02T09:00:00+01:00" and task["one_time"] is False
@@ -73,7 +66,7 @@ def test_an_added_task_previews_five_runs_and_then_runs_at_its_time(sandbox_cli_
     ran, _ = cli.run_json("run-due-tasks", at=NOW + timedelta(minutes=30, seconds=20))
     assert ran.exit_code == 0
     assert posts(cli) == ["Lineups are due!"]
-    assert tasks(cli)["Lineups"]["next_run"] == "2026-03-03T09:00:00+01:00"
+    assert tasks_in(cli)["Lineups"]["next_run"] == "2026-03-03T09:00:00+01:00"
 
 
 def test_an_added_one_time_reminder_runs_once_and_disappears(sandbox_cli_factory: Factory) -> None:
@@ -81,25 +74,25 @@ def test_an_added_one_time_reminder_runs_once_and_disappears(sandbox_cli_factory
     result, _ = cli.run_json("tasks", "add", "Ping Alice", "-s", "in_10_minutes", "--action", "user_reminder",
                              "--target", f"<@{ALICE}>", "-m", "ping", at=NOW)
     assert result.exit_code == 0
-    assert tasks(cli)["Ping Alice"]["one_time"] is True
-    assert tasks(cli)["Ping Alice"]["action_target"] == ALICE
+    assert tasks_in(cli)["Ping Alice"]["one_time"] is True
+    assert tasks_in(cli)["Ping Alice"]["action_target"] == ALICE
     cli.run_json("run-due-tasks", at=NOW + timedelta(minutes=10, seconds=5))
     cli.run_json("run-due-tasks", at=NOW + timedelta(minutes=11))
     assert [m.content for m in cli.sandbox.state.dm_messages(ALICE)] == ["ping"]
-    assert tasks(cli) == {}
+    assert tasks_in(cli) == {}
 
 
 def test_a_weekly_task_without_a_weekday_is_pinned_to_its_first_runs_weekday(sandbox_cli_factory: Factory) -> None:
     cli = empty(sandbox_cli_factory)
     cli.run_json("tasks", "add", "Weekly", "-s", "weekly", "--time", "18:00", "--target", GENERAL, at=NOW)
-    task = tasks(cli)["Weekly"]
+    task = tasks_in(cli)["Weekly"]
     assert task["day_of_week"] == "monday" and task["next_run"] == "2026-03-02T18:00:00+01:00"
 
 
 def _add_fails(cli: SandboxCli, *args: str) -> str:
     result, report = cli.run_json("tasks", "add", *args, at=NOW)
     assert result.exit_code == 64, report
-    assert tasks(cli) == {} or "Lineups" in tasks(cli)
+    assert tasks_in(cli) == {} or "Lineups" in tasks_in(cli)
     return str(report["errors"])
 
 
@@ -216,14 +209,14 @@ def test_a_paused_task_does_not_run_and_resumes_at_its_next_future_slot(sandbox_
     cli.run_json(*ADD_LINEUPS, at=NOW)
     paused, report = cli.run_json("tasks", "pause", "Lineups", at=NOW + timedelta(minutes=1))
     assert paused.exit_code == 0 and report["actions"][0]["kind"] == "pause"
-    assert tasks(cli)["Lineups"]["active"] is False
+    assert tasks_in(cli)["Lineups"]["active"] is False
     cli.run_json("run-due-tasks", at=NOW + timedelta(minutes=31))
     assert posts(cli) == []
     again, report = cli.run_json("tasks", "pause", "Lineups", at=NOW + timedelta(minutes=32))
     assert again.exit_code == 0 and report["skipped"]
     resumed, report = cli.run_json("tasks", "resume", "Lineups", at=NOW + timedelta(hours=2))
     assert resumed.exit_code == 0
-    task = tasks(cli)["Lineups"]
+    task = tasks_in(cli)["Lineups"]
     assert task["active"] is True and "status" not in task and "paused_at" not in task
     assert task["next_run"] == "2026-03-03T09:00:00+01:00"
     cli.run_json("run-due-tasks", at=datetime(2026, 3, 3, 8, 0, 10, tzinfo=UTC))
@@ -234,22 +227,22 @@ def test_resuming_a_kept_missed_one_time_task_runs_it_at_the_next_pass(sandbox_c
     late = tool_task("Late", "tomorrow_at_06:00", naive(NOW - timedelta(hours=3)), template="better late")
     cli = empty(sandbox_cli_factory, [task_message(layout_a(late), now=NOW)], TASKS_KEEP_MISSED="1")
     cli.run_json("run-due-tasks", at=NOW)
-    assert tasks(cli)["Late"]["status"] == "missed"
+    assert tasks_in(cli)["Late"]["status"] == "missed"
     cli.run_json("tasks", "resume", "Late", at=NOW + timedelta(minutes=1))
     cli.run_json("run-due-tasks", at=NOW + timedelta(minutes=1, seconds=30))
     assert posts(cli) == ["better late"]
-    assert tasks(cli) == {}
+    assert tasks_in(cli) == {}
 
 
 def test_tasks_remove_deletes_the_message_by_name_or_id(sandbox_cli_factory: Factory) -> None:
     cli = _mixed(sandbox_cli_factory)
     result, _ = cli.run_json("tasks", "remove", "Later", at=NOW)
-    assert result.exit_code == 0 and "Later" not in tasks(cli)
+    assert result.exit_code == 0 and "Later" not in tasks_in(cli)
     broken_id = next(m.id for m in cli.sandbox.state.messages("tasks") if "Broken" in m.content)
     cli.run_json("tasks", "remove", broken_id, at=NOW)
     assert all("Broken" not in m.content for m in cli.sandbox.state.messages("tasks"))
     dry, report = cli.run_json("--dry-run", "tasks", "remove", "Off", at=NOW)
-    assert dry.exit_code == 0 and report["dry_run"] and "Off" in tasks(cli)
+    assert dry.exit_code == 0 and report["dry_run"] and "Off" in tasks_in(cli)
 
 
 def test_an_untrusted_task_cannot_be_paused_or_resumed(sandbox_cli_factory: Factory) -> None:
@@ -272,9 +265,9 @@ def test_resume_gives_a_task_without_next_run_its_first_run(sandbox_cli_factory:
     cli = empty(sandbox_cli_factory, [task_message(json.dumps(bare, indent=2), now=NOW)])
     result, report = cli.run_json("run-due-tasks", at=NOW)
     assert result.exit_code == 1 and report["errors"][0]["field"] == "next_run"
-    assert "next_run" not in tasks(cli)["Old style"]
+    assert "next_run" not in tasks_in(cli)["Old style"]
     cli.run_json("tasks", "resume", "Old style", at=NOW)
-    assert tasks(cli)["Old style"]["next_run"] == "2026-03-02T09:00:00+01:00"
+    assert tasks_in(cli)["Old style"]["next_run"] == "2026-03-02T09:00:00+01:00"
 
 
 def test_tasks_add_help_says_the_time_rules_precisely(capsys: pytest.CaptureFixture[str]) -> None:
